@@ -1,0 +1,231 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "plateau/mem.h"
+
+enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_TIMEOUT, ID_VERBOSE, ID_QUIET, ID_HELP };
+
+static const cli_option common_options[] = {
+    {"jobs", 'j', "N", "files processed at once (default: number of cores)", ID_JOBS},
+    {"memory-limit", 0, "SIZE", "memory budget for the whole run, e.g. 512M, 2G (default: half of available)", ID_MEMORY},
+    {"progress", 0, "WHEN", "progress bar on stderr: auto (if a terminal), always, never", ID_PROGRESS},
+    {"log", 0, "FILE", "append one JSON line per file (path, status, seconds, peak RSS, error)", ID_LOG},
+    {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N", ID_SHARD},
+    {"timeout", 0, "SECONDS", "give up on a file after this many seconds", ID_TIMEOUT},
+};
+static const unsigned common_masks[] = {CLI_JOBS, CLI_MEMORY, CLI_PROGRESS, CLI_LOG, CLI_SHARD, CLI_TIMEOUT};
+static const cli_option always_options[] = {
+    {"verbose", 'v', NULL, "say more (twice for debug); reports peak memory at the end", ID_VERBOSE},
+    {"quiet", 'q', NULL, "print only errors", ID_QUIET},
+    {"help", 'h', NULL, "show this help", ID_HELP},
+};
+#define N_COMMON (sizeof common_options / sizeof common_options[0])
+#define N_ALWAYS (sizeof always_options / sizeof always_options[0])
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "plateau %s: %s (see 'plateau %s --help')\n", cmd->name, msg, cmd->name);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_print_error(const pl_error *err)
+{
+    char line[PL_ERROR_PATH_MAX + PL_ERROR_MSG_MAX + 8];
+    fprintf(stderr, "plateau: error: %s\n", pl_error_line(err, line, sizeof line));
+}
+
+void cli_report_memory(const cli_common *common)
+{
+    if (common->verbose < 1)
+        return;
+    char charged[32], rss[32], children[32];
+    pl_format_size((double)pl_mem_peak(), charged, sizeof charged);
+    pl_format_size((double)pl_rss_peak(), rss, sizeof rss);
+    pl_format_size((double)pl_rss_peak_children(), children, sizeof children);
+    fprintf(stderr, "plateau: peak charged memory %s, peak RSS %s (largest worker %s)\n", charged, rss, children);
+}
+
+static void print_option(const cli_option *o)
+{
+    char left[64];
+    if (o->short_name)
+        snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->metavar ? " " : "",
+                 o->metavar ? o->metavar : "");
+    else
+        snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+    printf("  %-28s %s\n", left, o->help);
+}
+
+void cli_print_help(const cli_command *cmd)
+{
+    printf("Usage: plateau %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->description)
+        printf("\n%s\n", cmd->description);
+    printf("\nOptions:\n");
+    for (const cli_option *o = cmd->options; o && o->name; o++)
+        print_option(o);
+    for (size_t i = 0; i < N_COMMON; i++)
+        if (cmd->common & common_masks[i])
+            print_option(&common_options[i]);
+    for (size_t i = 0; i < N_ALWAYS; i++)
+        print_option(&always_options[i]);
+}
+
+int cli_int_arg(const cli_command *cmd, const char *opt, const char *arg, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi)
+        return cli_usage_error(cmd, "%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi, arg);
+    *out = v;
+    return 0;
+}
+
+static int set_common(const cli_command *cmd, cli_common *c, int id, const char *arg)
+{
+    pl_error err;
+    long v;
+    switch (id) {
+    case ID_JOBS:
+        if (cli_int_arg(cmd, "--jobs", arg, 1, 1024, &v))
+            return CLI_EXIT_USAGE;
+        c->jobs = (int)v;
+        return 0;
+    case ID_MEMORY:
+        if (pl_parse_size(arg, &c->memory_limit, &err) != PL_OK || c->memory_limit < (1u << 20))
+            return cli_usage_error(cmd, "--memory-limit takes a size of at least 1M such as 256M or 2G, not '%s'", arg);
+        return 0;
+    case ID_PROGRESS:
+        if (pl_progress_mode_parse(arg, &c->progress, &err) != PL_OK)
+            return cli_usage_error(cmd, "%s", err.msg);
+        return 0;
+    case ID_LOG:
+        c->log_path = arg;
+        return 0;
+    case ID_SHARD: {
+        int i, n;
+        char tail;
+        if (sscanf(arg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 1 || i > n)
+            return cli_usage_error(cmd, "--shard takes I/N with 1 <= I <= N, not '%s'", arg);
+        c->shard_index = i;
+        c->shard_count = n;
+        return 0;
+    }
+    case ID_TIMEOUT: {
+        char *end;
+        double t = strtod(arg, &end);
+        if (end == arg || *end || !(t > 0))
+            return cli_usage_error(cmd, "--timeout takes a positive number of seconds, not '%s'", arg);
+        c->timeout_s = t;
+        return 0;
+    }
+    case ID_VERBOSE:
+        c->verbose++;
+        return 0;
+    case ID_QUIET:
+        c->quiet = true;
+        return 0;
+    }
+    return 0;
+}
+
+/* Looks an option up by long name (name_len bytes of name) or by short letter. */
+static const cli_option *find_option(const cli_command *cmd, const char *name, size_t name_len, char letter,
+                                     bool *is_common)
+{
+    for (const cli_option *o = cmd->options; o && o->name; o++)
+        if ((name && strlen(o->name) == name_len && !strncmp(o->name, name, name_len)) ||
+            (!name && letter && o->short_name == letter)) {
+            *is_common = false;
+            return o;
+        }
+    for (size_t i = 0; i < N_COMMON + N_ALWAYS; i++) {
+        const cli_option *o = i < N_COMMON ? &common_options[i] : &always_options[i - N_COMMON];
+        if (i < N_COMMON && !(cmd->common & common_masks[i]))
+            continue;
+        if ((name && strlen(o->name) == name_len && !strncmp(o->name, name, name_len)) ||
+            (!name && letter && o->short_name == letter)) {
+            *is_common = true;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv, cli_option_handler handler,
+              void *state, int *npos)
+{
+    int pos = 0;
+    bool only_positional = false;
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (only_positional || a[0] != '-' || a[1] == '\0') {
+            argv[pos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_positional = true;
+            continue;
+        }
+        const cli_option *o;
+        bool is_common = false;
+        const char *value = NULL;
+        char shown[80];
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            o = find_option(cmd, name, len, 0, &is_common);
+            snprintf(shown, sizeof shown, "--%.*s", (int)len, name);
+            if (!o)
+                return cli_usage_error(cmd, "unknown option '%s'", shown);
+            if (eq) {
+                if (!o->metavar)
+                    return cli_usage_error(cmd, "option '%s' takes no value", shown);
+                value = eq + 1;
+            }
+        } else {
+            o = find_option(cmd, NULL, 0, a[1], &is_common);
+            snprintf(shown, sizeof shown, "-%c", a[1]);
+            if (!o)
+                return cli_usage_error(cmd, "unknown option '%s'", shown);
+            if (a[2]) {
+                if (o->metavar)
+                    value = a + 2;
+                else if (o->id == ID_VERBOSE && strspn(a + 1, "v") == strlen(a + 1))
+                    common->verbose += (int)strlen(a + 2); /* -vv */
+                else
+                    return cli_usage_error(cmd, "option '%s' takes no value", shown);
+            }
+        }
+        if (o->metavar && !value) {
+            if (i + 1 >= argc)
+                return cli_usage_error(cmd, "option '%s' needs a value (%s)", shown, o->metavar);
+            value = argv[++i];
+        }
+        if (is_common && o->id == ID_HELP) {
+            cli_print_help(cmd);
+            return -1;
+        }
+        int rc = is_common ? set_common(cmd, common, o->id, value) : (handler ? handler(state, o->id, value) : 0);
+        if (rc)
+            return rc;
+    }
+    if (pos < cmd->min_args)
+        return cli_usage_error(cmd, pos == 0 ? "missing argument: %s" : "too few arguments: %s", cmd->usage);
+    if (cmd->max_args >= 0 && pos > cmd->max_args)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[cmd->max_args]);
+    *npos = pos;
+    return 0;
+}

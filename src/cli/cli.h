@@ -1,0 +1,82 @@
+/* The CLI: argument parsing, help, and mapping of statuses to exit codes. No domain logic lives here. */
+#ifndef PLATEAU_CLI_H
+#define PLATEAU_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plateau/error.h"
+#include "plateau/progress.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+
+/* Options shared by commands; a command says which it takes with a mask. */
+enum {
+    CLI_JOBS = 1 << 0,      /* -j/--jobs N */
+    CLI_MEMORY = 1 << 1,    /* --memory-limit SIZE */
+    CLI_PROGRESS = 1 << 2,  /* --progress=auto|always|never */
+    CLI_LOG = 1 << 3,       /* --log FILE */
+    CLI_SHARD = 1 << 4,     /* --shard I/N */
+    CLI_TIMEOUT = 1 << 5,   /* --timeout SECONDS */
+    CLI_BATCH = CLI_JOBS | CLI_MEMORY | CLI_PROGRESS | CLI_LOG | CLI_SHARD | CLI_TIMEOUT
+};
+
+typedef struct cli_common {
+    int jobs;               /* 0 = number of cores */
+    size_t memory_limit;    /* bytes */
+    pl_progress_mode progress;
+    const char *log_path;
+    int verbose;            /* -v count */
+    bool quiet;             /* -q */
+    int shard_index, shard_count; /* shard_count 0 = no sharding */
+    double timeout_s;       /* 0 = none */
+} cli_common;
+
+typedef struct cli_option {
+    const char *name;      /* long name without dashes */
+    char short_name;       /* 0 if none */
+    const char *metavar;   /* NULL for a flag */
+    const char *help;
+    int id;                /* passed to the command's handler; >= 100 */
+} cli_option;
+
+typedef struct cli_command cli_command;
+
+/* Returns 0 to continue, or an exit code (CLI_EXIT_USAGE after printing a one-line error). */
+typedef int (*cli_option_handler)(void *state, int id, const char *arg);
+
+struct cli_command {
+    const char *name;        /* "sheet", "ephys convert" */
+    const char *summary;     /* one line for plateau --help */
+    const char *usage;       /* "FILE [options] -o OUT.parquet|OUT.csv" */
+    const char *description; /* paragraph(s) for COMMAND --help; may be NULL */
+    unsigned common;         /* CLI_* mask */
+    const cli_option *options; /* terminated by {0} */
+    int min_args, max_args;  /* positional arguments; max -1 = unlimited */
+    int (*run)(const cli_command *cmd, cli_common *common, int argc, char **argv);
+};
+
+/* Parses argv (argv[0] is the first word after the command name). Positional arguments are moved to the front of
+ * argv and counted in *npos. Handles -h/--help (prints help, returns -1 meaning "exit 0 now"), -v, -q and the
+ * common options of cmd->common. Unknown options and bad values: one line on stderr, returns CLI_EXIT_USAGE. */
+int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv, cli_option_handler handler,
+              void *state, int *npos);
+
+/* "plateau sheet: <message>" on stderr and CLI_EXIT_USAGE. */
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints an error's one-line form ("plateau: path: message") on stderr. */
+void cli_print_error(const pl_error *err);
+/* Prints the -v memory report (peak charged bytes, peak RSS) on stderr. */
+void cli_report_memory(const cli_common *common);
+void cli_print_help(const cli_command *cmd);
+/* Parses an integer option value in [lo, hi]. */
+int cli_int_arg(const cli_command *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+
+extern const cli_command *const cli_commands[];
+extern const size_t cli_n_commands;
+
+/* One entry per command, each defined in its own cmd_*.c. */
+extern const cli_command cmd_demo, cmd_inspect, cmd_sheet, cmd_ephys_convert, cmd_ephys_analyze, cmd_ephys_run,
+    cmd_trim_analyze, cmd_trim_query, cmd_trim_report, cmd_merge;
+
+#endif

@@ -1,0 +1,27 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+/* Not yet implemented: parses its options (so --help works) and says so. */
+static int run(const cli_command *cmd, cli_common *common, int argc, char **argv)
+{
+    int npos = 0;
+    int rc = cli_parse(cmd, common, argc, argv, NULL, NULL, &npos);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    fprintf(stderr, "plateau %s: not available in this build yet\n", cmd->name);
+    return CLI_EXIT_FAILED;
+}
+
+static const cli_option options[] = {{0}};
+
+const cli_command cmd_trim_analyze = {
+    .name = "trim analyze",
+    .summary = "laser-trim workbooks to results in SQLite, plots and a report",
+    .usage = "PATH... [-o OUT] [options]",
+    .common = CLI_BATCH,
+    .options = options,
+    .min_args = 1,
+    .max_args = -1,
+    .run = run,
+};
