@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.environ["PLATEAU_SRC"], "tests"))
+
 from harness import Checks, plateau  # noqa: E402
 
 c = Checks("cli")

@@ -1,0 +1,80 @@
+/* plateau: the batch engine.
+ *
+ * A command walks its inputs into a list of pl_batch_input, then hands the list and a job function to pl_batch_run.
+ * The job function processes one file and reports its outcome; it must not print (the engine prints one outcome line
+ * per file, the progress bar, the JSON log and the final summary). The engine runs each file in a worker process
+ * under the memory budget, so a crash or runaway allocation fails only that file; it keeps a ledger in the output
+ * folder so that a re-run skips what is done. */
+#ifndef PLATEAU_BATCH_H
+#define PLATEAU_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plateau/afile.h"
+#include "plateau/error.h"
+#include "plateau/progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pl_batch_input {
+    char path[PL_PATH_MAX];  /* as given or found */
+    char rel[PL_PATH_MAX];   /* relative to the root it was found under ("sub-01/cell.nwb"; the name for a file given directly) */
+    uint64_t size;
+    const char *format;      /* "nwb", "abf", "xlsx", "xls", or NULL when unknown */
+} pl_batch_input;
+
+/* What a job reports for one file. */
+typedef struct pl_job_outcome {
+    bool skipped;            /* already complete (same content): counted as skipped, not failed */
+    char summary[256];       /* one line for people: "97 sweeps, 19.4 M samples" or why it was skipped */
+    char extra_json[2048];   /* JSON object members for the log: "\"sweeps\":97"; may be empty */
+    uint64_t work_units;     /* samples, rows, ... (for throughput); may be 0 */
+} pl_job_outcome;
+
+/* Processes one input. Returns PL_OK (done or skipped) or an error for this file only. */
+typedef pl_status (*pl_job_fn)(void *ctx, const pl_batch_input *in, pl_job_outcome *out, pl_error *err);
+/* Estimated peak bytes a job needs for this input (for scheduling); may be NULL. */
+typedef size_t (*pl_job_estimate_fn)(void *ctx, const pl_batch_input *in);
+
+typedef struct pl_batch_options {
+    const char *label;          /* "convert", "trim" (progress bar, summary) */
+    int jobs;                   /* worker processes; 0 = number of cores */
+    size_t memory_limit;        /* shared by all workers; 0 = unlimited */
+    double timeout_s;           /* per file; 0 = none */
+    pl_progress_mode progress;
+    const char *log_path;       /* JSON lines; may be NULL */
+    const char *ledger_dir;     /* folder for the ledger (ledger.sqlite); NULL = no ledger */
+    int shard_index, shard_count; /* 1-based; shard_count 0 = all */
+    bool force;                 /* ignore the ledger's "done" */
+    bool quiet;                 /* no per-file lines */
+    int verbose;
+} pl_batch_options;
+
+typedef struct pl_batch_summary {
+    size_t total, done, skipped, failed;
+    double seconds;
+    size_t peak_rss;            /* largest worker peak RSS */
+} pl_batch_summary;
+
+/* Walks files and folders (recursively), and "@list.txt" files listing paths, keeping files whose format (by magic
+ * bytes; extension as a tie-breaker) is in `formats` (NULL-terminated, e.g. {"nwb","abf",NULL}). Skips hidden files,
+ * Office lock files (~$*) and our own temporaries. The result is ordered largest first. *out is pl_alloc'd. */
+pl_status pl_batch_walk(char *const *paths, size_t n_paths, const char *const *formats, pl_batch_input **out,
+                        size_t *n_out, pl_error *err);
+
+/* Format of a file by its first bytes: "nwb" (HDF5), "abf", "xlsx" (zip with xl/), "xls" (CFB), or NULL. */
+const char *pl_detect_format(const char *path);
+
+/* Runs job over every input; prints outcome lines and the summary to stderr unless quiet. Returns PL_OK when no
+ * file failed. */
+pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs, size_t n, pl_job_fn job,
+                       pl_job_estimate_fn estimate, void *ctx, pl_batch_summary *summary, pl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
