@@ -36,6 +36,6 @@ fi
 # Test oracles, pinned by tools/node/package-lock.json, in a project-local folder.
 if [ ! -d "$here/tools/node/node_modules/@duckdb/node-api" ] || [ ! -d "$here/tools/node/node_modules/hyparquet" ]; then
   echo "setup: installing the npm test oracles into tools/node"
-  (cd "$here/tools/node" && npm ci --silent --no-audit --no-fund)
+  (cd "$here/tools/node" && npm install --silent --no-audit --no-fund --no-save)
 fi
 echo "setup: done"
