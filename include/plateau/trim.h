@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plateau/error.h"
 #include "plateau/workbook.h"
@@ -225,6 +226,77 @@ pl_status pl_trim_read_file(const char *path, pl_trim_offset_mode mode, pl_trim_
 /* Analyses the tracks already loaded in f (used by pl_trim_read_file and the JSON test driver). */
 pl_status pl_trim_analyze_file(pl_trim_file *f, pl_trim_offset_mode mode, pl_error *err);
 void pl_trim_file_free(pl_trim_file *f);
+
+/* ---- results database (src/trim/db.c): SQLite, WAL, one short transaction per file ---- */
+
+typedef struct pl_trim_db pl_trim_db;
+struct sqlite3;
+
+/* Opens (creating the schema when `create`) with WAL and a busy timeout, so that worker processes can write. */
+pl_status pl_trim_db_open(const char *path, bool create, pl_trim_db **out, pl_error *err);
+void pl_trim_db_close(pl_trim_db *db);
+struct sqlite3 *pl_trim_db_handle(pl_trim_db *db);
+
+pl_status pl_trim_db_begin_batch(pl_trim_db *db, const char *command, int64_t *batch_id, pl_error *err);
+pl_status pl_trim_db_end_batch(pl_trim_db *db, int64_t batch_id, size_t total, size_t done, size_t skipped,
+                               size_t failed, double seconds, pl_error *err);
+/* Whether a file with this content hash is stored, and with which analysis version. */
+pl_status pl_trim_db_lookup(pl_trim_db *db, const char *sha256, bool *found, int *version, pl_error *err);
+/* Stores one analysed file and its tracks in one transaction (replacing a stored file of the same content). */
+pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256, const pl_trim_file *f,
+                           double seconds, pl_error *err);
+/* Records what happened to an input in a batch: "analysed", "skipped" or "failed", with the reason. */
+pl_status pl_trim_db_note(pl_trim_db *db, int64_t batch_id, const char *sha256, const char *path, const char *outcome,
+                          const char *reason, pl_error *err);
+
+/* ---- selecting and printing stored results (src/trim/output.c) ---- */
+
+typedef enum { PL_TRIM_FORMAT_TABLE = 0, PL_TRIM_FORMAT_JSON, PL_TRIM_FORMAT_CSV } pl_trim_format;
+pl_status pl_trim_format_parse(const char *text, pl_trim_format *out, pl_error *err);
+
+typedef struct pl_trim_filter {
+    const char *model, *serial, *status, *risk; /* exact (case-insensitive); NULL = any */
+    const char *since, *until;                  /* file dates "YYYY-MM-DD[...]"; until is inclusive of that day */
+    int64_t batch_id;                           /* 0 = any; else files analysed or skipped in that batch */
+    long limit;                                 /* 0 = no limit */
+} pl_trim_filter;
+
+/* Calls fn for every stored track that passes the filter (ordered by file name, track), with the statement
+ * positioned on a row whose columns are named as in pl_trim_track_columns. */
+struct sqlite3_stmt;
+typedef pl_status (*pl_trim_row_fn)(void *ctx, struct sqlite3_stmt *row, pl_error *err);
+pl_status pl_trim_select(pl_trim_db *db, const pl_trim_filter *flt, pl_trim_row_fn fn, void *ctx, pl_error *err);
+/* Column names of the rows pl_trim_select yields, NULL-terminated. */
+extern const char *const pl_trim_track_columns[];
+/* Prints selected tracks as an aligned table, JSON array or CSV. *count receives the number of rows. */
+pl_status pl_trim_print(pl_trim_db *db, const pl_trim_filter *flt, pl_trim_format fmt, FILE *out, size_t *count,
+                        pl_error *err);
+/* Per model: tracks, pass rate, sigma mean/stdev, Cpk of the shifted linearity error against the spec. */
+pl_status pl_trim_print_stats(pl_trim_db *db, const pl_trim_filter *flt, pl_trim_format fmt, FILE *out, pl_error *err);
+
+/* Writes a report of the selected tracks: "xlsx" (summary sheet and one row per track), "csv" or "html" (summary,
+ * plots when plots_dir is given, sortable table). Atomic. plots_dir is written into links as given. */
+pl_status pl_trim_report(pl_trim_db *db, const pl_trim_filter *flt, const char *format, const char *path,
+                         const char *plots_dir, pl_error *err);
+
+/* ---- the analyze pipeline (src/trim/analyze.c) ---- */
+
+typedef struct pl_trim_run_options {
+    const char *out_dir;       /* results, plots, report */
+    const char *db_path;       /* default OUT/trim.db */
+    bool plots;                /* per-track PNGs and the summary plot */
+    bool force;                /* re-analyse files whose content is already stored */
+    pl_trim_offset_mode offset_mode;
+    pl_trim_format format;     /* per-track results on `out` */
+    FILE *out;                 /* NULL: print nothing */
+} pl_trim_run_options;
+
+/* Walks paths (xls, xlsx), runs every file through the batch engine (one file per job, stored in one transaction),
+ * then prints the batch's tracks and writes the summary plot and report. PL_OK when no file failed. */
+struct pl_batch_options;
+struct pl_batch_summary;
+pl_status pl_trim_run(const pl_trim_run_options *opt, const struct pl_batch_options *batch, char *const *paths,
+                      size_t n_paths, struct pl_batch_summary *summary, pl_error *err);
 
 #ifdef __cplusplus
 }
