@@ -185,8 +185,7 @@ static pl_status print_row(void *ctx, sqlite3_stmt *row, pl_error *err)
         fputc('}', p->out);
     } else {
         const char *name = (const char *)sqlite3_column_text(row, 0);
-        size_t len = strlen(name);
-        fprintf(p->out, "%-46.46s %-7s %-7s %5d", len > 46 ? name + len - 46 : name,
+        fprintf(p->out, "%-46.46s %-7s %-7s %5d", name,
                 (const char *)sqlite3_column_text(row, 4), (const char *)sqlite3_column_text(row, 5),
                 sqlite3_column_int(row, 8));
         table_num(p->out, row, 11, " %11.6g");
@@ -262,8 +261,13 @@ static void stats_emit(FILE *out, pl_trim_format fmt, const model_stats *m, bool
     double rate = m->tracks ? 100.0 * (double)m->pass / (double)m->tracks : NAN;
     double mean = m->valid ? m->s_mean : NAN;
     if (fmt == PL_TRIM_FORMAT_TABLE) {
-        fprintf(out, "%-24.24s %6zu %6zu %6zu %6zu %6zu %7.1f%% %11.4g %11.4g %9.3g %9.3g\n", m->model, m->tracks,
-                m->pass, m->warning, m->fail, m->error, rate, mean, s_sd, cpk_sigma, cpk_lin);
+        fprintf(out, "%-24.24s %6zu %6zu %6zu %6zu %6zu %7.1f%%", m->model, m->tracks, m->pass, m->warning, m->fail,
+                m->error, rate);
+        double v[] = {mean, s_sd, cpk_sigma, cpk_lin};
+        int w[] = {11, 11, 9, 9};
+        for (int i = 0; i < 4; i++)
+            isfinite(v[i]) ? fprintf(out, " %*.4g", w[i], v[i]) : fprintf(out, " %*s", w[i], "-");
+        fputc('\n', out);
         return;
     }
     double v[] = {rate, mean, s_sd, cpk_sigma, cpk_lin};

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plateau/hash.h"
 #include "plateau/trim.h"
+
+static pl_trim_db *store_db;
+static int64_t store_batch;
 
 typedef struct json_feed {
     json_t *rows, *cells;
@@ -121,7 +125,15 @@ static int one_file(json_t *doc, pl_trim_offset_mode mode)
         rc = 1;
     if (rc)
         printf("\"%s\",FAILED,%s\n", f.name, err.msg);
-    else if (f.template_only)
+    else if (store_db) {
+        char sha[PL_SHA256_HEX];
+        pl_sha256_bytes(path, strlen(path), sha);
+        if (pl_trim_db_store(store_db, store_batch, sha, &f, 0.0, &err) != PL_OK ||
+            pl_trim_db_note(store_db, store_batch, sha, path, "analysed", NULL, &err) != PL_OK) {
+            fprintf(stderr, "trim_json: %s\n", err.msg);
+            rc = 1;
+        }
+    } else if (f.template_only)
         printf("\"%s\",TEMPLATE,no data sheets\n", f.name);
     else
         for (size_t k = 0; k < f.n_tracks; k++)
@@ -133,8 +145,20 @@ static int one_file(json_t *doc, pl_trim_offset_mode mode)
 
 int main(int argc, char **argv)
 {
-    pl_trim_offset_mode mode = (argc > 1 && strcmp(argv[1], "--exact") == 0) ? PL_TRIM_OFFSET_MODE_EXACT
-                                                                           : PL_TRIM_OFFSET_MODE_BRENT;
+    pl_trim_offset_mode mode = PL_TRIM_OFFSET_MODE_BRENT;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--exact") == 0)
+            mode = PL_TRIM_OFFSET_MODE_EXACT;
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            /* store into a results database instead of printing (tests of query and report) */
+            pl_error err;
+            if (pl_trim_db_open(argv[++i], true, &store_db, &err) != PL_OK ||
+                pl_trim_db_begin_batch(store_db, "trim_json", &store_batch, &err) != PL_OK) {
+                fprintf(stderr, "trim_json: %s\n", err.msg);
+                return 1;
+            }
+        }
+    }
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
@@ -150,5 +174,6 @@ int main(int argc, char **argv)
         json_decref(doc);
     }
     free(line);
+    pl_trim_db_close(store_db);
     return rc;
 }
