@@ -10,7 +10,10 @@
 #include "plateau/hash.h"
 #include "plateau/trim.h"
 
+#include "trim/trim_impl.h"
+
 static pl_trim_db *store_db;
+static const char *plots_dir;
 static int64_t store_batch;
 
 typedef struct json_feed {
@@ -123,6 +126,15 @@ static int one_file(json_t *doc, pl_trim_offset_mode mode)
         }
     if (rc == 0 && pl_trim_analyze_file(&f, mode, &err) != PL_OK)
         rc = 1;
+    for (size_t k = 0; rc == 0 && plots_dir && k < f.n_tracks; k++) {
+        char name[700], png[1400];
+        trim_plot_name(f.name, f.track[k].id, name, sizeof name);
+        snprintf(png, sizeof png, "%s/%s", plots_dir, name);
+        if (trim_plot_track(&f, k, png, &err) != PL_OK) {
+            fprintf(stderr, "trim_json: plot: %s\n", err.msg);
+            rc = 1;
+        }
+    }
     if (rc)
         printf("\"%s\",FAILED,%s\n", f.name, err.msg);
     else if (store_db) {
@@ -149,6 +161,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--exact") == 0)
             mode = PL_TRIM_OFFSET_MODE_EXACT;
+        else if (strcmp(argv[i], "--plots") == 0 && i + 1 < argc)
+            plots_dir = argv[++i];
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             /* store into a results database instead of printing (tests of query and report) */
             pl_error err;
@@ -174,6 +188,15 @@ int main(int argc, char **argv)
         json_decref(doc);
     }
     free(line);
+    if (store_db && plots_dir) {
+        char png[1200];
+        pl_error err;
+        snprintf(png, sizeof png, "%s/summary.png", plots_dir);
+        if (trim_plot_summary(store_db, store_batch, png, &err) != PL_OK) {
+            fprintf(stderr, "trim_json: summary plot: %s\n", err.msg);
+            rc = 1;
+        }
+    }
     pl_trim_db_close(store_db);
     return rc;
 }
