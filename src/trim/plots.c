@@ -276,7 +276,7 @@ static pl_status sigma_panel(sqlite3 *h, int64_t batch, pl_axes *ax, pl_error *e
 
 static pl_status model_panel(sqlite3 *h, int64_t batch, pl_axes *ax, pl_error *err)
 {
-    enum { TOP = 12 };
+    enum { TOP = 8 };
     char sql[600];
     snprintf(sql, sizeof sql,
              "SELECT f.model, 100.0 * sum(t.status = 'PASS') / count(*), count(*)%s GROUP BY f.model"
@@ -292,14 +292,14 @@ static pl_status model_panel(sqlite3 *h, int64_t batch, pl_axes *ax, pl_error *e
     size_t n = 0;
     while (n < TOP && sqlite3_step(st) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
-        snprintf(names[n], sizeof names[n], "%s", m ? m : "?");
+        snprintf(names[n], sizeof names[n], "%.12s (%d)", m ? m : "?", sqlite3_column_int(st, 2));
         labels[n] = names[n];
         rate[n] = sqlite3_column_double(st, 1);
         colors[n] = rate[n] >= 90 ? PL_GREEN : rate[n] >= 50 ? PL_ORANGE : PL_RED;
         n++;
     }
     sqlite3_finalize(st);
-    pl_axes_title(ax, "Pass rate per model (most tracks first)");
+    pl_axes_title(ax, "Pass rate per model (tracks), most tracks first");
     pl_axes_labels(ax, NULL, "Pass rate (%)");
     pl_axes_ylim(ax, 0, 100);
     return n ? pl_axes_bars(ax, rate, labels, colors, n, NULL, err) : PL_OK;
