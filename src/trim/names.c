@@ -115,11 +115,11 @@ static void map_system_a(const char *const *names, size_t n, pl_trim_sheet_map *
     }
 }
 
-static bool any_data_name(const char *const *names, size_t n)
+/* A laser-trim template: the tester's parameter sheets ("Model Parameters", "Trim Parameters", ...) and no data. */
+static bool is_template(const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (strstr(names[i], "TRK") || strstr(names[i], "SEC") || strcmp(names[i], "test") == 0 ||
-            strcmp(names[i], "Lin Error") == 0)
+        if (strstr(names[i], "Parameters"))
             return true;
     return false;
 }
@@ -147,7 +147,7 @@ pl_status pl_trim_map_sheets(const char *const *names, size_t n, const char *pat
         map->track[0].trimmed = trimmed;
         return PL_OK;
     }
-    if (!any_data_name(names, n)) {
+    if (is_template(names, n)) {
         map->template_only = true;
         return PL_OK;
     }
