@@ -2,6 +2,7 @@
  * engine hands it the content hash), skips content already stored, reads and analyses the workbook, draws its
  * plots and stores everything in one transaction. Afterwards the parent closes the batch, prints its tracks,
  * draws the summary plot and writes the report. Every input ends up analysed, skipped or failed with a reason. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,16 +96,18 @@ static pl_status analyse(job_ctx *c, pl_trim_db *db, const pl_batch_input *in, p
 static pl_status job(void *vctx, const pl_batch_input *in, pl_job_outcome *out, pl_error *err)
 {
     job_ctx *c = vctx;
-    const char *base = strrchr(in->path, '/');
-    if (pl_trim_skip_name(base ? base + 1 : in->path)) {
-        out->skipped = true;
-        snprintf(out->summary, sizeof out->summary, "backup or temporary file");
-        return PL_OK;
-    }
     pl_trim_db *db;
     pl_status st = pl_trim_db_open(c->db_path, false, &db, err);
     if (st != PL_OK)
         return st;
+    const char *base = strrchr(in->path, '/');
+    if (pl_trim_skip_name(base ? base + 1 : in->path)) {
+        out->skipped = true;
+        snprintf(out->summary, sizeof out->summary, "backup or temporary file");
+        st = pl_trim_db_note(db, c->batch_id, in->content_hash, in->path, "skipped", out->summary, err);
+        pl_trim_db_close(db);
+        return st;
+    }
     st = analyse(c, db, in, out, err);
     if (st != PL_OK) {
         char line[PL_ERROR_PATH_MAX + PL_ERROR_MSG_MAX + 8];
@@ -117,14 +120,41 @@ static pl_status job(void *vctx, const pl_batch_input *in, pl_job_outcome *out, 
     return st;
 }
 
-static pl_status finish(job_ctx *c, const pl_batch_summary *s, pl_error *err)
+/* A worker that crashed or timed out wrote nothing: record those inputs as failed, so that the database accounts
+ * for every input of the batch. (With shards, inputs of other shards are not this batch's.) */
+static pl_status account_silent_failures(job_ctx *c, pl_trim_db *db, const pl_batch_options *batch,
+                                         const pl_batch_input *inputs, size_t n, pl_error *err)
+{
+    if (batch->shard_count > 1)
+        return PL_OK;
+    sqlite3 *h = pl_trim_db_handle(db);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, "SELECT 1 FROM batch_files WHERE batch_id = ? AND path = ?", -1, &q, NULL) != SQLITE_OK)
+        return pl_error_set(err, PL_EIO, c->db_path, "results database: %s", sqlite3_errmsg(h));
+    pl_status st = PL_OK;
+    for (size_t i = 0; i < n && st == PL_OK; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, c->batch_id);
+        sqlite3_bind_text(q, 2, inputs[i].path, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            st = pl_trim_db_note(db, c->batch_id, NULL, inputs[i].path, "failed",
+                                 "no result: the worker ended without reporting (crash, time limit or interrupt)", err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static pl_status finish(job_ctx *c, const pl_batch_options *batch, const pl_batch_input *inputs, size_t n,
+                        const pl_batch_summary *s, pl_error *err)
 {
     const pl_trim_run_options *opt = c->opt;
     pl_trim_db *db;
     pl_status st = pl_trim_db_open(c->db_path, false, &db, err);
     if (st != PL_OK)
         return st;
-    st = pl_trim_db_end_batch(db, c->batch_id, s->total, s->done, s->skipped, s->failed, s->seconds, err);
+    st = account_silent_failures(c, db, batch, inputs, n, err);
+    if (st == PL_OK)
+        st = pl_trim_db_end_batch(db, c->batch_id, s->total, s->done, s->skipped, s->failed, s->seconds, err);
     pl_trim_filter flt = {.batch_id = c->batch_id};
     if (st == PL_OK && opt->out)
         st = pl_trim_print(db, &flt, opt->format, opt->out, NULL, err);
@@ -175,10 +205,10 @@ pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *ba
     pl_error run_err;
     pl_error_clear(&run_err);
     pl_status run_st = pl_batch_run(batch, inputs, n, job, NULL, &c, &s, &run_err);
-    pl_free(inputs);
     if (summary)
         *summary = s;
-    st = finish(&c, &s, err);
+    st = finish(&c, batch, inputs, n, &s, err);
+    pl_free(inputs);
     if (st != PL_OK)
         return st;
     if (run_st != PL_OK && err)
