@@ -249,6 +249,10 @@ pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256,
 pl_status pl_trim_db_note(pl_trim_db *db, int64_t batch_id, const char *sha256, const char *path, const char *outcome,
                           const char *reason, pl_error *err);
 
+/* Copies into dest_db (created when missing) every file of src_db whose content is not in dest_db yet, with its
+ * tracks, and src's batches and batch records (a pl_merge_db_fn for plateau merge of shard outputs). */
+pl_status pl_trim_db_merge(const char *dest_db, const char *src_db, pl_error *err);
+
 /* ---- selecting and printing stored results (src/trim/output.c) ---- */
 
 typedef enum { PL_TRIM_FORMAT_TABLE = 0, PL_TRIM_FORMAT_JSON, PL_TRIM_FORMAT_CSV } pl_trim_format;

@@ -361,3 +361,65 @@ pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256,
     }
     return exec(db, "COMMIT", err);
 }
+
+/* Shard databases into one: files are keyed by content, so a file analysed in two shards is kept once. Batches get
+ * new ids in dest; file rows keep a NULL batch when their batch did not come along. One transaction. */
+pl_status pl_trim_db_merge(const char *dest_db, const char *src_db, pl_error *err)
+{
+    pl_trim_db *db;
+    pl_status st = pl_trim_db_open(dest_db, true, &db, err);
+    if (st != PL_OK)
+        return st;
+    sqlite3_stmt *at;
+    bool ok = sqlite3_prepare_v2(db->db, "ATTACH DATABASE ? AS src", -1, &at, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(at, 1, src_db, -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(at) == SQLITE_DONE;
+    }
+    sqlite3_finalize(at);
+    if (!ok) {
+        st = db_error(db, err, "attach the shard database");
+        pl_trim_db_close(db);
+        return st;
+    }
+    static const char *const sql =
+        "BEGIN IMMEDIATE;"
+        "CREATE TEMP TABLE batch_map AS SELECT id AS old,"
+        " id + (SELECT coalesce(max(id), 0) FROM main.batches) AS new FROM src.batches;"
+        "INSERT INTO batches(id, command, started, finished, inputs, analysed, skipped, failed, seconds,"
+        " analysis_version) SELECT m.new, command, started, finished, inputs, analysed, skipped, failed, seconds,"
+        " analysis_version FROM src.batches b JOIN batch_map m ON m.old = b.id;"
+        "CREATE TEMP TABLE file_map AS SELECT id AS old, sha256 FROM src.files"
+        " WHERE sha256 NOT IN (SELECT sha256 FROM main.files);"
+        "INSERT INTO files(sha256, path, name, model, serial, name_track, name_parsed, system, track_count, file_date,"
+        " status, note, processing_s, analysis_version, batch_id, analysed_at)"
+        " SELECT f.sha256, f.path, f.name, f.model, f.serial, f.name_track, f.name_parsed, f.system, f.track_count,"
+        " f.file_date, f.status, f.note, f.processing_s, f.analysis_version,"
+        " (SELECT new FROM batch_map WHERE old = f.batch_id), f.analysed_at"
+        " FROM src.files f JOIN file_map m ON m.old = f.id;"
+        "INSERT INTO tracks(file_id, track, sheet_trimmed, sheet_untrimmed, valid, invalid_reason, n, travel,"
+        " unit_length, sigma, threshold, sigma_pass, sigma_margin, sigma_ratio, n_gradients, filter, lin_spec, offset,"
+        " offset_source, median_offset, brent_offset, exact_offset, median_violations, brent_violations,"
+        " exact_violations, lin_err_shifted, lin_err_raw, fail_points, lin_pass, max_dev, max_dev_pos, r_untrim,"
+        " r_trim, r_change, r_change_pct, zone1_rms, zone2_rms, zone3_rms, worst_zone, risk_p, risk, status, x, e, u,"
+        " l, untrimmed_x, untrimmed_e)"
+        " SELECT (SELECT id FROM main.files WHERE sha256 = m.sha256), t.track, t.sheet_trimmed, t.sheet_untrimmed,"
+        " t.valid, t.invalid_reason, t.n, t.travel, t.unit_length, t.sigma, t.threshold, t.sigma_pass,"
+        " t.sigma_margin, t.sigma_ratio, t.n_gradients, t.filter, t.lin_spec, t.offset, t.offset_source,"
+        " t.median_offset, t.brent_offset, t.exact_offset, t.median_violations, t.brent_violations,"
+        " t.exact_violations, t.lin_err_shifted, t.lin_err_raw, t.fail_points, t.lin_pass, t.max_dev,"
+        " t.max_dev_pos, t.r_untrim, t.r_trim, t.r_change, t.r_change_pct, t.zone1_rms, t.zone2_rms, t.zone3_rms,"
+        " t.worst_zone, t.risk_p, t.risk, t.status, t.x, t.e, t.u, t.l, t.untrimmed_x, t.untrimmed_e"
+        " FROM src.tracks t JOIN file_map m ON m.old = t.file_id ORDER BY t.id;"
+        "INSERT INTO batch_files(batch_id, sha256, path, outcome, reason, at)"
+        " SELECT (SELECT new FROM batch_map WHERE old = b.batch_id), b.sha256, b.path, b.outcome, b.reason, b.at"
+        " FROM src.batch_files b;"
+        "DROP TABLE temp.batch_map; DROP TABLE temp.file_map;"
+        "COMMIT;";
+    st = exec(db, sql, err);
+    if (st != PL_OK)
+        exec(db, "ROLLBACK", NULL);
+    exec(db, "DETACH DATABASE src", NULL);
+    pl_trim_db_close(db);
+    return st;
+}

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plateau/mem.h"
@@ -146,11 +148,68 @@ static void test_file_status(void **state)
     assert_int_equal(pl_trim_file_status(d, 2), PL_TRIM_PASS);
 }
 
+/* Two shard databases merge into one: files keyed by content, tracks follow, batches renumbered. */
+static void test_db_merge(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/plateau-trim-merge-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[128], b[128], d[128];
+    snprintf(a, sizeof a, "%s/a.db", dir);
+    snprintf(b, sizeof b, "%s/b.db", dir);
+    snprintf(d, sizeof d, "%s/d.db", dir);
+    const char *paths[2][2] = {{"/x/100_1_TEST DATA_1-2-2025_9-00 AM.xls", "/x/100_2_TEST DATA_1-2-2025_9-00 AM.xls"},
+                               {"/x/100_2_TEST DATA_1-2-2025_9-00 AM.xls", "/x/200_3_TEST DATA_1-2-2025_9-00 AM.xls"}};
+    const char *shas[2][2] = {{"aa", "bb"}, {"bb", "cc"}};
+    const char *dbs[2] = {a, b};
+    pl_error err;
+    for (int k = 0; k < 2; k++) {
+        pl_trim_db *db;
+        int64_t batch;
+        assert_int_equal(pl_trim_db_open(dbs[k], true, &db, &err), PL_OK);
+        assert_int_equal(pl_trim_db_begin_batch(db, "test", &batch, &err), PL_OK);
+        for (int i = 0; i < 2; i++) {
+            pl_trim_file f;
+            const char *names[] = {"SEC1 TRK1 0"};
+            pl_trim_sheet_map map;
+            assert_int_equal(pl_trim_map_sheets(names, 1, paths[k][i], &map, &err), PL_OK);
+            pl_trim_file_init(&f, paths[k][i], &map, names);
+            fill(&f.track[0].untrimmed, 30, 0.05);
+            assert_int_equal(pl_trim_analyze_file(&f, PL_TRIM_OFFSET_MODE_BRENT, &err), PL_OK);
+            assert_int_equal(pl_trim_db_store(db, batch, shas[k][i], &f, 0.01, &err), PL_OK);
+            assert_int_equal(pl_trim_db_note(db, batch, shas[k][i], paths[k][i], "analysed", NULL, &err), PL_OK);
+            pl_trim_file_free(&f);
+        }
+        pl_trim_db_close(db);
+    }
+    assert_int_equal(pl_trim_db_merge(d, a, &err), PL_OK);
+    assert_int_equal(pl_trim_db_merge(d, b, &err), PL_OK);
+    pl_trim_db *db;
+    assert_int_equal(pl_trim_db_open(d, false, &db, &err), PL_OK);
+    pl_trim_filter flt = {0};
+    size_t n = 0;
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(pl_trim_print(db, &flt, PL_TRIM_FORMAT_CSV, devnull, &n, &err), PL_OK);
+    assert_int_equal(n, 3); /* aa, bb (once), cc */
+    flt.model = "200";
+    assert_int_equal(pl_trim_print(db, &flt, PL_TRIM_FORMAT_CSV, devnull, &n, &err), PL_OK);
+    assert_int_equal(n, 1);
+    memset(&flt, 0, sizeof flt);
+    flt.batch_id = 2; /* b's batch, renumbered */
+    assert_int_equal(pl_trim_print(db, &flt, PL_TRIM_FORMAT_CSV, devnull, &n, &err), PL_OK);
+    assert_int_equal(n, 2);
+    fclose(devnull);
+    pl_trim_db_close(db);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),    cmocka_unit_test(test_mapping),    cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_track),    cmocka_unit_test(test_file_status),
+        cmocka_unit_test(test_track),    cmocka_unit_test(test_file_status), cmocka_unit_test(test_db_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
