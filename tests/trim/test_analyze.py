@@ -134,8 +134,9 @@ def main():
     last = con.execute("SELECT max(id) FROM batches").fetchone()[0]
     got3 = dict(con.execute("SELECT outcome, count(*) FROM batch_files WHERE batch_id = ? GROUP BY outcome", (last,)))
     con.close()
-    c.eq(got3.get("skipped", 0), first, "the re-run skips exactly what the interrupted run committed")
-    c.eq(got3.get("analysed", 0), n_files - first, "and analyses the rest")
+    # (a worker busy at the interrupt may still commit its file after the count above)
+    c.true(first <= got3.get("skipped", 0) <= first + 2, f"the re-run skips what the interrupted run committed: {got3}")
+    c.eq(got3.get("skipped", 0) + got3.get("analysed", 0), n_files, "and analyses the rest")
     compare_reference(c, tracks(db3), ref_path)
 
     # alone vs in the batch
