@@ -66,11 +66,14 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
     const pl_trim_series *s = &t->data;
     const pl_trim_result *r = &t->result;
     char title[200];
-    snprintf(title, sizeof title, "Model %s  serial %s  track %s  (%.44s)", f->parsed.model[0] ? f->parsed.model : "?",
-             f->parsed.serial[0] ? f->parsed.serial : "?", t->id, f->name);
+    int len = snprintf(title, sizeof title, "Model %.24s  serial %.24s  track %s", f->parsed.model[0] ? f->parsed.model : "?",
+                       f->parsed.serial[0] ? f->parsed.serial : "?", t->id);
+    if (f->parsed.has_date && len > 0 && (size_t)len < sizeof title)
+        snprintf(title + len, sizeof title - (size_t)len, "  tested %04d-%02d-%02d %02d:%02d", f->parsed.year,
+                 f->parsed.month, f->parsed.day, f->parsed.hour, f->parsed.minute);
     /* left column: the error plot over the segment bars; right column: the metrics box */
     double rows_w[] = {3.0, 1.2}, cols_w[] = {3.0, 1.0};
-    pl_figure_spec spec = {.width_in = 9, .height_in = 6, .dpi = 150, .rows = 2, .cols = 2, .title = title,
+    pl_figure_spec spec = {.width_in = 8, .height_in = 5.2, .dpi = 150, .rows = 2, .cols = 2, .title = title,
                            .row_weights = rows_w, .col_weights = cols_w};
     pl_figure *fig;
     pl_status st = pl_figure_new(&spec, &fig, err);
