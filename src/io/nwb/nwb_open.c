@@ -207,10 +207,10 @@ static pl_status open_file(pl_recording *r, nwb_file *f, pl_error *err)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
     f->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
+    char why[256];
+    nwb_h5_last_error(why, sizeof why); /* before H5Pclose, which clears the error stack */
     H5Pclose(fapl);
     if (f->file < 0) {
-        char why[256];
-        nwb_h5_last_error(why, sizeof why);
         return pl_error_set(err, PL_EFORMAT, r->path, "not a readable HDF5 file (truncated or damaged?)%s%s",
                             why[0] ? ": " : "", why);
     }
