@@ -89,8 +89,16 @@ long pl_column_from_letters(const char *letters, size_t n);
 const char *pl_column_letters(uint32_t col, char buf[4]);
 /* Parses "A,C:E,7" into a bitmap of up to 16384 columns (bits[2048]). */
 pl_status pl_columns_parse(const char *spec, uint8_t bits[2048], pl_error *err);
-/* Days since 1899-12-30 -> microseconds since 1970-01-01 UTC. */
+/* Days since 1899-12-30 -> microseconds since 1970-01-01 UTC (serials below 60 are shifted by Excel's fictitious
+ * 1900-02-29, as Excel shows them). INT64_MIN for values that are not finite or out of range. */
 int64_t pl_excel_days_to_unix_us(double days);
+
+/* What a workbook holds, for `plateau inspect`: format, date system, and per sheet its real extent (rows and columns
+ * counted by streaming every row, not the declared <dimension>), cell counts per type, and the memory reading it needed
+ * (peak bytes charged to the budget while streaming, plus the fixed zip/XML state). A sheet that cannot be read has an
+ * "error" member instead of failing the whole description. *out is a new reference (jansson json_t object). */
+struct json_t;
+pl_status pl_workbook_describe(const char *path, struct json_t **out, pl_error *err);
 
 #ifdef __cplusplus
 }
