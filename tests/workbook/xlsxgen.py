@@ -13,8 +13,13 @@ ROOT_RELS = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}
 
 
 def workbook_xml(n_sheets=1):
-    sheets = "".join(f'<sheet name="Sheet{i + 1}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(n_sheets))
+    sheets = "".join(f'<sheet name="{"Data" if i == 1 else f"Sheet{i + 1}"}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(n_sheets))
     return f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{RNS}"><sheets>{sheets}</sheets></workbook>'
+
+
+STYLES = (f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{NS}"><numFmts count="1"><numFmt numFmtId="164" '
+          'formatCode="yyyy\\-mm\\-dd\\ hh:mm"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/>'
+          '<xf numFmtId="164"/></cellXfs></styleSheet>')
 
 
 def workbook_rels(n_sheets=1, sst=False, targets=None):
@@ -22,6 +27,7 @@ def workbook_rels(n_sheets=1, sst=False, targets=None):
                    f'Target="{(targets or {}).get(i, f"worksheets/sheet{i + 1}.xml")}"/>' for i in range(n_sheets))
     if sst:
         rels += f'<Relationship Id="rIdS" Type="{RNS}/sharedStrings" Target="sharedStrings.xml"/>'
+    rels += f'<Relationship Id="rIdY" Type="{RNS}/styles" Target="styles.xml"/>'
     return f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}">{rels}</Relationships>'
 
 
@@ -35,7 +41,8 @@ def write(path, sheets, sst=None, parts=None, skip=(), targets=None):
     parts: extra {name: text} overriding the defaults; skip: part names to leave out."""
     default = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS,
                "xl/workbook.xml": workbook_xml(len(sheets)),
-               "xl/_rels/workbook.xml.rels": workbook_rels(len(sheets), sst is not None, targets)}
+               "xl/_rels/workbook.xml.rels": workbook_rels(len(sheets), sst is not None, targets),
+               "xl/styles.xml": STYLES}
     default.update(parts or {})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in default.items():
