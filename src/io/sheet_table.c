@@ -303,7 +303,8 @@ static pl_status arena_put(batch *b, const char *s, size_t n, int64_t *off, pl_e
         b->arena = g;
         b->arena_cap = cap;
     }
-    memcpy(b->arena + b->arena_len, s, n);
+    if (n)
+        memcpy(b->arena + b->arena_len, s, n);
     *off = (int64_t)b->arena_len;
     b->arena_len += n;
     return PL_OK;
