@@ -1,9 +1,11 @@
 /* Test helper: prints every cell of every sheet of a workbook as JSON lines, through the public Workbook API,
- * for comparison with xlrd (test_xls_xlrd.py). With --stats, prints only counts, time and peak RSS (benchmarks).
+ * for comparison with xlrd (test_xls_xlrd.py). With --stats, prints only counts, time and peak RSS (benchmarks);
+ * --strings-memory=BYTES sets the shared strings limit.
  *   {"sheets": [...], "date1904": false}
  *   {"s": 0, "r": 1, "c": 3, "t": "n", "v": 1.5}          t: n number, d date, s text, b bool, e error
  *   {"error": "..."} when the workbook cannot be read (exit status 2). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,11 +49,11 @@ static void put_cell(size_t sheet, uint32_t row, const pl_cell *c)
 }
 
 /* Reads every cell of one file; returns cells read or -1 after printing the error. */
-static long dump(const char *path, bool quiet, int *status)
+static long dump(const char *path, bool quiet, const pl_workbook_limits *lim, int *status)
 {
     pl_error e = {0};
     pl_workbook *wb = NULL;
-    if (pl_workbook_open(path, NULL, &wb, &e) != PL_OK) {
+    if (pl_workbook_open(path, lim, &wb, &e) != PL_OK) {
         *status = fail(&e);
         return -1;
     }
@@ -89,10 +91,18 @@ static long dump(const char *path, bool quiet, int *status)
 
 int main(int argc, char **argv)
 {
-    bool stats = argc > 1 && strcmp(argv[1], "--stats") == 0;
-    int first = stats ? 2 : 1, status = 0;
+    pl_workbook_limits lim;
+    pl_workbook_limits_default(&lim);
+    bool stats = false;
+    int first = 1, status = 0;
+    for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
+        if (strcmp(argv[first], "--stats") == 0)
+            stats = true;
+        else if (strncmp(argv[first], "--strings-memory=", 17) == 0)
+            lim.strings_memory = (size_t)strtoull(argv[first] + 17, NULL, 10);
+    }
     if (argc <= first) {
-        fprintf(stderr, "usage: xls_dump [--stats] FILE...\n");
+        fprintf(stderr, "usage: xls_dump [--stats] [--strings-memory=BYTES] FILE...\n");
         return 1;
     }
     struct timespec t0, t1;
@@ -100,7 +110,7 @@ int main(int argc, char **argv)
     long cells = 0, files = 0;
     for (int i = first; i < argc; i++) {
         int st = 0;
-        long n = dump(argv[i], stats, &st);
+        long n = dump(argv[i], stats, &lim, &st);
         if (n >= 0 && st == 0) {
             cells += n;
             files++;

@@ -158,12 +158,13 @@ static pl_status load_fat(pl_cfb *c, const unsigned char *hdr, uint32_t n_fat, u
         return pl_error_set(err, PL_ELIMIT, c->path, "compound file allocation table of %llu bytes exceeds %u MiB",
                             (unsigned long long)(need * c->ss), CFB_FAT_MAX >> 20);
     c->fat = pl_alloc(need ? need * c->ss : 4, "compound file FAT", err);
-    unsigned char *sec = pl_alloc(c->ss, "compound file sector", err);
+    unsigned char *sec = pl_alloc(2 * (size_t)c->ss, "compound file sector", err);
     if (!c->fat || !sec) {
         pl_free(sec);
         pl_error_locate(err, c->path);
         return err ? err->code : PL_ENOMEM;
     }
+    unsigned char *difat = sec + c->ss; /* the DIFAT sector in use; sec holds each FAT sector as it is read */
     pl_status st = PL_OK;
     uint32_t difat_id = difat_start, difat_read = 0, slot = per; /* slot == per - 1 means: load the next DIFAT sector */
     uint64_t k = 0;
@@ -175,14 +176,14 @@ static pl_status load_fat(pl_cfb *c, const unsigned char *hdr, uint32_t n_fat, u
             if (slot >= per - 1) {
                 if (difat_id >= CFB_MAXREG || difat_read >= n_difat || difat_read >= c->n_sectors)
                     break; /* the DIFAT lists fewer FAT sectors than the file has: the rest are free */
-                st = read_sector(c, difat_id, sec, "DIFAT", err);
+                st = read_sector(c, difat_id, difat, "DIFAT", err);
                 if (st != PL_OK)
                     break;
                 difat_read++;
-                difat_id = le32(sec + c->ss - 4);
+                difat_id = le32(difat + c->ss - 4);
                 slot = 0;
             }
-            id = le32(sec + 4 * slot++);
+            id = le32(difat + 4 * slot++);
         }
         if (id >= CFB_MAXREG)
             break;
