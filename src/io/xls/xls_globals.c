@@ -133,8 +133,10 @@ static pl_status on_sst(pl_xls *x, pl_error *err)
             st = pl_biff_cont_string(&c, pl_le16(w), &x->sst_text, err);
         if (st == PL_OK)
             st = pl_bytes_reserve(&x->sst_text, 1, err);
-        if (st != PL_OK)
+        if (st != PL_OK) {
+            x->sst_text.len = off; /* drop a string cut short, so that the last one still ends at the arena's end */
             break;
+        }
         x->sst_text.p[x->sst_text.len++] = 0;
         memcpy(x->sst_index.p + x->sst_index.len, &off, 4);
         x->sst_index.len += 4;
