@@ -105,8 +105,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: xls_dump [--stats] [--strings-memory=BYTES] FILE...\n");
         return 1;
     }
-    struct timespec t0, t1;
+    struct timespec t0, t1, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     long cells = 0, files = 0;
     for (int i = first; i < argc; i++) {
         int st = 0;
@@ -119,9 +120,11 @@ int main(int argc, char **argv)
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     if (stats)
-        printf("{\"files\": %ld, \"cells\": %ld, \"seconds\": %.6f, \"peak_rss\": %zu, \"peak_charged\": %zu}\n", files,
-               cells, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), pl_rss_peak(),
-               pl_mem_peak());
+        printf("{\"files\": %ld, \"cells\": %ld, \"seconds\": %.6f, \"cpu_seconds\": %.6f, \"peak_rss\": %zu, "
+               "\"peak_charged\": %zu}\n",
+               files, cells, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+               (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec), pl_rss_peak(), pl_mem_peak());
     return status;
 }

@@ -10,8 +10,9 @@ pl_status pl_biff_init(pl_biff *b, pl_cfb_stream *st, const char *path, pl_error
     memset(b, 0, sizeof *b);
     b->path = path;
     b->st = st;
-    b->data = pl_alloc(BIFF_MAX_RECORD + 1, "BIFF record buffer", err);
-    if (!b->data) {
+    b->buf = pl_alloc(BIFF_MAX_RECORD + 1, "BIFF record buffer", err);
+    b->data = b->buf;
+    if (!b->buf) {
         pl_error_locate(err, path);
         return err ? err->code : PL_ENOMEM;
     }
@@ -20,7 +21,8 @@ pl_status pl_biff_init(pl_biff *b, pl_cfb_stream *st, const char *path, pl_error
 
 void pl_biff_free(pl_biff *b)
 {
-    pl_free(b->data);
+    pl_free(b->buf);
+    b->buf = NULL;
     b->data = NULL;
 }
 
@@ -30,17 +32,25 @@ pl_status pl_biff_next(pl_biff *b, pl_error *err)
         b->pushed_back = false;
         return PL_OK;
     }
-    unsigned char h[4];
-    size_t got = 0;
+    unsigned char hbuf[4];
+    size_t got = 4;
     b->offset = pl_cfb_stream_tell(b->st);
-    pl_status st = pl_cfb_stream_read(b->st, h, 4, &got, err);
-    if (st != PL_OK)
-        return st;
+    const unsigned char *h = pl_cfb_stream_take(b->st, 4);
+    if (!h) {
+        pl_status st = pl_cfb_stream_read(b->st, hbuf, 4, &got, err);
+        if (st != PL_OK)
+            return st;
+        h = hbuf;
+    }
     if (got < 4) /* the end, or a few bytes of padding */
         return PL_DONE;
     b->type = pl_le16(h);
     b->len = pl_le16(h + 2);
-    st = pl_cfb_stream_read(b->st, b->data, b->len, &got, err);
+    b->data = pl_cfb_stream_take(b->st, b->len);
+    if (b->data)
+        return PL_OK;
+    b->data = b->buf;
+    pl_status st = pl_cfb_stream_read(b->st, b->buf, b->len, &got, err);
     if (st != PL_OK)
         return st;
     if (got < b->len)

@@ -42,7 +42,8 @@ typedef struct pl_biff {
     uint16_t type;
     uint32_t len;
     uint64_t offset;     /* stream offset of the current record's header */
-    unsigned char *data; /* BIFF_MAX_RECORD bytes */
+    const unsigned char *data; /* the record body: in the stream's chunk, or in buf when it straddles chunks */
+    unsigned char *buf;        /* BIFF_MAX_RECORD bytes */
     bool pushed_back;
 } pl_biff;
 

@@ -15,6 +15,7 @@
 #define CFB_HEADER_DIFAT 109
 #define CFB_DIR_ENTRY 128
 #define CFB_CHUNK (64u * 1024u)
+#define CFB_MARK_EVERY 256u
 /* A real workbook's directory has tens of entries; 8 MiB is 65536 of them. */
 #define CFB_DIR_MAX (8u << 20)
 /* The FAT costs 4 bytes per 512-byte sector: 64 MiB of FAT maps a 8 GiB file, far past any real workbook. */
@@ -49,6 +50,7 @@ struct pl_cfb_stream {
     uint32_t next_sector; /* big streams: sector holding block next_block, the first not yet loaded */
     uint64_t next_block;
     uint32_t skip;        /* bytes of the next loaded chunk that lie before pos (after a seek) */
+    uint32_t *marks;      /* big streams: the sector of every CFB_MARK_EVERY-th block, so a seek walks little */
     unsigned char *buf;
     size_t buf_len, buf_off;
 };
@@ -459,6 +461,26 @@ static pl_status read_mini(pl_cfb_stream *s, uint32_t start, pl_error *err)
     return PL_OK;
 }
 
+/* Notes the sector of every CFB_MARK_EVERY-th block of a checked chain: a seek (one per sheet) then walks at most
+ * CFB_MARK_EVERY links instead of the whole chain, which a file with thousands of sheets could make quadratic. */
+static pl_status mark_chain(pl_cfb_stream *s, pl_error *err)
+{
+    pl_cfb *c = s->c;
+    uint64_t blocks = (s->size + c->ss - 1) >> c->shift;
+    s->marks = pl_calloc((size_t)(blocks / CFB_MARK_EVERY + 1), sizeof *s->marks, "compound file stream index", err);
+    if (!s->marks) {
+        pl_error_locate(err, c->path);
+        return err ? err->code : PL_ENOMEM;
+    }
+    uint32_t id = s->start;
+    for (uint64_t b = 0; b < blocks; b++, id = c->fat[id])
+        if (b % CFB_MARK_EVERY == 0)
+            s->marks[b / CFB_MARK_EVERY] = id;
+    if (blocks == 0)
+        s->marks[0] = s->start;
+    return PL_OK;
+}
+
 pl_status pl_cfb_stream_open(pl_cfb *c, const pl_cfb_entry *e, pl_cfb_stream **out, pl_error *err)
 {
     *out = NULL;
@@ -481,6 +503,8 @@ pl_status pl_cfb_stream_open(pl_cfb *c, const pl_cfb_entry *e, pl_cfb_stream **o
         st = read_mini(s, e->start, err);
     else
         st = check_chain(c, c->fat, c->fat_len, e->start, (e->size + c->ss - 1) >> c->shift, "stream chain", err);
+    if (st == PL_OK && !s->mini)
+        st = mark_chain(s, err);
     if (st != PL_OK) {
         pl_cfb_stream_close(s);
         return st;
@@ -494,6 +518,7 @@ void pl_cfb_stream_close(pl_cfb_stream *s)
     if (!s)
         return;
     pl_free(s->buf);
+    pl_free(s->marks);
     pl_free(s);
 }
 
@@ -552,6 +577,16 @@ pl_status pl_cfb_stream_read(pl_cfb_stream *s, void *dst, size_t n, size_t *got,
     return PL_OK;
 }
 
+const unsigned char *pl_cfb_stream_take(pl_cfb_stream *s, size_t n)
+{
+    if (s->buf_len - s->buf_off < n)
+        return NULL;
+    const unsigned char *p = s->buf + s->buf_off;
+    s->buf_off += n;
+    s->pos += n;
+    return p;
+}
+
 pl_status pl_cfb_stream_seek(pl_cfb_stream *s, uint64_t offset, pl_error *err)
 {
     pl_cfb *c = s->c;
@@ -569,8 +604,8 @@ pl_status pl_cfb_stream_seek(pl_cfb_stream *s, uint64_t offset, pl_error *err)
         return PL_OK;
     }
     uint64_t block = offset >> c->shift;
-    uint32_t id = s->start;
-    for (uint64_t b = 0; b < block; b++) {
+    uint32_t id = s->marks[block / CFB_MARK_EVERY];
+    for (uint64_t b = block - block % CFB_MARK_EVERY; b < block; b++) {
         if (id >= c->fat_len)
             return pl_error_set(err, PL_EFORMAT, c->path, "corrupt compound file: stream chain is cut short");
         id = c->fat[id];

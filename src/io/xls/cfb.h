@@ -37,6 +37,9 @@ pl_status pl_cfb_stream_open(pl_cfb *c, const pl_cfb_entry *e, pl_cfb_stream **o
 void pl_cfb_stream_close(pl_cfb_stream *s);
 /* Copies up to n bytes at the current position; *got < n only at the end of the stream. */
 pl_status pl_cfb_stream_read(pl_cfb_stream *s, void *dst, size_t n, size_t *got, pl_error *err);
+/* Zero-copy fast path: a pointer to the next n bytes when they lie whole in the loaded chunk (the position advances),
+ * valid until the next read; NULL otherwise (then use pl_cfb_stream_read). */
+const unsigned char *pl_cfb_stream_take(pl_cfb_stream *s, size_t n);
 /* Moves the position to offset (<= the stream's size). */
 pl_status pl_cfb_stream_seek(pl_cfb_stream *s, uint64_t offset, pl_error *err);
 uint64_t pl_cfb_stream_tell(const pl_cfb_stream *s);
