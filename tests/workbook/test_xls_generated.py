@@ -51,6 +51,15 @@ def book(pad=0, **kw):
     return fx.workbook(sheets, STRINGS, FORMATS, XFS, **kw)
 
 
+def biff5_book():
+    v = 0x0500
+    body = fx.sheet(fx.label(0, 0, "café €‰Ÿ", biff5=True), fx.rk(0, 1, 42 << 2 | 2), fx.number(0, 2, 45000.0, 1),
+                    fx.formula(0, 3, (0, 0)), fx.string_rec("fx ü", biff5=True), fx.boolerr(1, 0, 1, False),
+                    fx.mulrk(1, 1, [1 << 2 | 2, 2 << 2 | 2]), fx.number(1, 5, 0.5, 2), version=v)
+    return fx.workbook([("Données", body, 0), ("Vide", fx.sheet(version=v), 0)], formats=[(164, "d/m/yyyy"), (165, "0%")],
+                       xf_formats=[0, 164, 165], version=v)
+
+
 def write(ck, name, data):
     path = os.path.join(ck.tmp, name)
     with open(path, "wb") as f:
@@ -111,9 +120,14 @@ def main():
 
     enc = fx.workbook([("S", fx.sheet(), 0)], extra_globals=fx.rec(0x002F, b"\1\0" + b"\0" * 52))
     expect_error(ck, write(ck, "enc.xls", fx.cfb([("Workbook", enc)])), ["encrypted"], "FILEPASS")
-    b5 = fx.workbook([("S", fx.sheet(), 0)], version=0x0500)
-    expect_error(ck, write(ck, "b5.xls", fx.cfb([("Workbook", b5)])), ["BIFF5"], "BIFF5 BOF")
-    expect_error(ck, write(ck, "book.xls", fx.cfb([("Book", b5)])), ["BIFF5"], "BIFF5 Book stream")
+    b5 = biff5_book()
+    got = compare_with_xlrd(ck, write(ck, "book.xls", fx.cfb([("Book", b5)])), "BIFF5 (Excel 5.0/95) Book stream")
+    if got:
+        ck.eq([got[(0, 0, c)] for c in range(4)], [("s", "café €‰Ÿ"), ("n", 42.0), ("d", 45000.0), ("s", "fx ü")],
+              "BIFF5 code page 1252 strings, RK, date, formula string")
+    compare_with_xlrd(ck, write(ck, "b5wb.xls", fx.cfb([("Workbook", b5)])), "BIFF5 in a Workbook stream")
+    old = fx.workbook([("S", fx.sheet(), 0)], version=0x0400)
+    expect_error(ck, write(ck, "b4.xls", fx.cfb([("Workbook", old)])), ["BIFF version 0x0400"], "BIFF4 BOF")
     expect_error(ck, write(ck, "doc.xls", fx.cfb([("WordDocument", b"x" * 5000)])), ["no Workbook stream"],
                  "compound file without a Workbook stream")
     many = ["s%06d" % i + "y" * 40 for i in range(30000)]

@@ -96,7 +96,15 @@ def ustr(s, lenlen=2, utf16=None):
 
 
 def bof(dt, version=0x0600):
+    if version == 0x0500:
+        return rec(0x0809, struct.pack("<HHHH", version, dt, 0x0DBB, 0x07CC))
     return rec(0x0809, struct.pack("<HHHHII", version, dt, 0x0DBB, 0x07CC, 0, 6))
+
+
+def bstr(s, lenlen=2, encoding="cp1252"):
+    """BIFF5 byte string in the workbook's code page."""
+    b = s.encode(encoding)
+    return struct.pack("<B" if lenlen == 1 else "<H", len(b)) + b
 
 
 def sst(strings, limit=8224, switch_flag=False):
@@ -164,8 +172,8 @@ def labelsst(r, c, i, xf=0):
     return rec(0x00FD, struct.pack("<HHHI", r, c, xf, i))
 
 
-def label(r, c, s, xf=0, utf16=None):
-    return rec(0x0204, struct.pack("<HHH", r, c, xf) + ustr(s, 2, utf16))
+def label(r, c, s, xf=0, utf16=None, biff5=False):
+    return rec(0x0204, struct.pack("<HHH", r, c, xf) + (bstr(s, 2) if biff5 else ustr(s, 2, utf16)))
 
 
 def boolerr(r, c, v, is_error, xf=0):
@@ -182,8 +190,8 @@ def formula(r, c, result, xf=0):
                b"\x1e\x01\x00")
 
 
-def string_rec(s):
-    return rec(0x0207, ustr(s, 2))
+def string_rec(s, biff5=False):
+    return rec(0x0207, bstr(s, 2) if biff5 else ustr(s, 2))
 
 
 def blank(r, c, xf=0):
@@ -192,25 +200,28 @@ def blank(r, c, xf=0):
 
 def workbook(sheets, strings=(), formats=(), xf_formats=(0,), date1904=False, sst_limit=8224, switch_flag=False,
              extra_globals=b"", version=0x0600):
-    """sheets: [(name, body bytes, sheet type)] -> the Workbook stream."""
-    glob = bof(5, version) + rec(0x0042, struct.pack("<H", 1200)) + rec(0x0022, struct.pack("<H", int(date1904)))
+    """sheets: [(name, body bytes, sheet type)] -> the Workbook stream (BIFF5 when version is 0x0500)."""
+    b5 = version == 0x0500
+    name_str = (lambda n: bstr(n, 1)) if b5 else (lambda n: ustr(n, 1))
+    glob = bof(5, version) + rec(0x0042, struct.pack("<H", 1252 if b5 else 1200)) + \
+        rec(0x0022, struct.pack("<H", int(date1904)))
     glob += extra_globals
     for fid, code in formats:
-        glob += rec(0x041E, struct.pack("<H", fid) + ustr(code, 2))
+        glob += rec(0x041E, struct.pack("<H", fid) + (bstr(code, 1) if b5 else ustr(code, 2)))
     for fmt in xf_formats:
         glob += rec(0x00E0, struct.pack("<HH", 0, fmt) + b"\0" * 16)
-    bounds_len = sum(4 + 6 + len(ustr(n, 1)) for n, _, _ in sheets)
+    bounds_len = sum(4 + 6 + len(name_str(n)) for n, _, _ in sheets)
     tail = (sst(list(strings), sst_limit, switch_flag) if strings else b"") + rec(0x000A)
     off = len(glob) + bounds_len + len(tail)
     bounds = b""
     for name, body, typ in sheets:
-        bounds += rec(0x0085, struct.pack("<IBB", off, 0, typ) + ustr(name, 1))
+        bounds += rec(0x0085, struct.pack("<IBB", off, 0, typ) + name_str(name))
         off += len(body)
     return glob + bounds + tail + b"".join(body for _, body, _ in sheets)
 
 
-def sheet(*records, dt=0x10):
-    return bof(dt) + b"".join(records) + rec(0x000A)
+def sheet(*records, dt=0x10, version=0x0600):
+    return bof(dt, version) + b"".join(records) + rec(0x000A)
 
 
 # ----------------------------------------------------------------------------------------------- reading real files

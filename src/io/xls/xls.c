@@ -1,4 +1,4 @@
-/* The .xls (BIFF8 in a compound file) format of the Workbook interface: bid on the OLE2 signature, open the
+/* The .xls (BIFF8, and BIFF5, in a compound file) format of the Workbook interface: bid on the OLE2 signature, open the
  * Workbook stream and read its globals; sheets stream from their BOUNDSHEET offsets (xls_sheet.c). */
 #include <fcntl.h>
 #include <string.h>
@@ -25,6 +25,7 @@ static void xls_free(pl_xls *x)
     pl_bytes_free(&x->xf_fmt);
     pl_free(x->xf_is_date);
     pl_free(x->sheet_offset);
+    pl_xls_codepage_close(x);
     if (x->fd >= 0)
         close(x->fd);
     pl_free(x);
@@ -43,17 +44,13 @@ static const pl_workbook_ops xls_ops = {
     .close = xls_close,
 };
 
-/* The Workbook stream (BIFF8), else Book (BIFF5, refused with a clear message by the BOF check). */
+/* The Workbook stream (BIFF8), else Book (BIFF5); the BOF record then says which version it really is. */
 static pl_status open_stream(pl_xls *x, pl_error *err)
 {
     pl_cfb_entry e;
     pl_status st = pl_cfb_find(x->cfb, "Workbook", &e, err);
-    if (st == PL_ENOTFOUND) {
+    if (st == PL_ENOTFOUND)
         st = pl_cfb_find(x->cfb, "Book", &e, err);
-        if (st == PL_OK)
-            return pl_error_set(err, PL_EUNSUPPORTED, x->path,
-                                "Excel 5.0/95 workbook (BIFF5 'Book' stream) is not supported: save it as .xls 97-2003 or .xlsx");
-    }
     if (st == PL_ENOTFOUND)
         return pl_error_set(err, PL_EFORMAT, x->path, "not an Excel workbook: the compound file has no Workbook stream");
     if (st == PL_OK)

@@ -13,7 +13,9 @@ typedef struct pl_xls {
     pl_cfb_stream *st;
     pl_biff biff;
     bool date1904;
-    uint16_t codepage;
+    int version;       /* 8 (Excel 97-2003) or 5 (Excel 5.0/95) */
+    uint16_t codepage; /* of BIFF5 byte strings */
+    void *iconv;       /* iconv_t for a code page other than 1252/Latin-1, opened on first use */
     /* Shared strings: NUL-terminated UTF-8 in one arena, and the offset of each. */
     pl_bytes sst_text;
     pl_bytes sst_index; /* uint32_t offsets */
@@ -32,6 +34,10 @@ typedef struct pl_xls {
 /* Reads the workbook globals substream: BOF, BOUNDSHEET, CODEPAGE, DATEMODE, FORMAT, XF, SST, up to EOF.
  * Fills x and the common workbook fields (sheet names, date1904). */
 pl_status pl_xls_read_globals(pl_workbook *wb, pl_xls *x, pl_error *err);
+
+/* BIFF5 byte strings: n bytes in the workbook's code page appended to out as UTF-8 (1252 inline, others by iconv). */
+pl_status pl_xls_decode_bytes(pl_xls *x, const unsigned char *p, size_t n, pl_bytes *out, pl_error *err);
+void pl_xls_codepage_close(pl_xls *x);
 
 /* A shared string by index; NULL when out of range. */
 const char *pl_xls_sst_get(const pl_xls *x, uint32_t i, uint32_t *len);

@@ -20,10 +20,28 @@ static pl_status located(pl_xls *x, pl_error *err)
     return err ? err->code : PL_ENOMEM;
 }
 
-/* A string that lies inside one record: n characters at p (flags byte first). */
+/* A BIFF5 byte string of cch bytes at p, in the workbook's code page. */
+static pl_status byte_string(pl_xls *x, const unsigned char *p, size_t avail, uint32_t cch, pl_bytes *out,
+                             pl_error *err)
+{
+    if (avail < cch)
+        return pl_error_set(err, PL_EFORMAT, x->path, "corrupt workbook: string at offset %llu is cut short",
+                            (unsigned long long)x->biff.offset);
+    pl_status st = pl_xls_decode_bytes(x, p, cch, out, err);
+    if (st == PL_OK)
+        st = pl_bytes_reserve(out, 1, err);
+    if (st != PL_OK)
+        return located(x, err);
+    out->p[out->len] = 0;
+    return PL_OK;
+}
+
+/* A string that lies inside one record: n characters at p (BIFF8: flags byte first). */
 static pl_status record_string(pl_xls *x, const unsigned char *p, size_t avail, uint32_t cch, pl_bytes *out,
                                pl_error *err)
 {
+    if (x->version == 5)
+        return byte_string(x, p, avail, cch, out, err);
     if (avail < 1)
         return pl_error_set(err, PL_EFORMAT, x->path, "corrupt workbook: string at offset %llu is cut short",
                             (unsigned long long)x->biff.offset);
@@ -83,11 +101,12 @@ static pl_status on_boundsheet(pl_workbook *wb, pl_xls *x, pl_error *err)
 static pl_status on_format(pl_xls *x, pl_error *err)
 {
     const unsigned char *d = x->biff.data;
-    if (x->biff.len < 5)
+    if (x->biff.len < (x->version == 5 ? 3u : 5u))
         return too_short(x, "FORMAT", err);
     uint16_t id = pl_le16(d);
     pl_bytes code = {.what = "number format", .limit = 1u << 20};
-    pl_status st = record_string(x, d + 4, x->biff.len - 4, pl_le16(d + 2), &code, err);
+    pl_status st = x->version == 5 ? record_string(x, d + 3, x->biff.len - 3, d[2], &code, err)
+                                : record_string(x, d + 4, x->biff.len - 4, pl_le16(d + 2), &code, err);
     if (st == PL_OK) {
         x->fmt_defined[id / 8] |= (uint8_t)(1u << (id % 8));
         if (pl_xls_format_is_date(code.p))
@@ -191,10 +210,10 @@ static pl_status check_bof(pl_xls *x, pl_error *err)
     if (st != PL_OK)
         return st;
     uint16_t vers = pl_le16(x->biff.data), dt = pl_le16(x->biff.data + 2);
-    if (vers == 0x0500)
-        return pl_error_set(err, PL_EUNSUPPORTED, x->path, "Excel 5.0/95 workbook (BIFF5) is not supported: save it as .xls 97-2003 or .xlsx");
-    if (vers != 0x0600)
-        return pl_error_set(err, PL_EUNSUPPORTED, x->path, "unsupported BIFF version 0x%04X (only BIFF8, Excel 97-2003)", vers);
+    if (vers != 0x0600 && vers != 0x0500)
+        return pl_error_set(err, PL_EUNSUPPORTED, x->path,
+                            "unsupported BIFF version 0x%04X (only BIFF8, Excel 97-2003, and BIFF5, Excel 5.0/95)", vers);
+    x->version = vers == 0x0500 ? 5 : 8;
     if (dt != 0x0005)
         return pl_error_set(err, PL_EFORMAT, x->path, "corrupt workbook: first substream is type 0x%04X, not the workbook globals", dt);
     return PL_OK;
@@ -222,7 +241,7 @@ pl_status pl_xls_read_globals(pl_workbook *wb, pl_xls *x, pl_error *err)
         case BIFF_BOUNDSHEET: st = on_boundsheet(wb, x, err); break;
         case BIFF_FORMAT: st = on_format(x, err); break;
         case BIFF_XF: st = on_xf(x, err); break;
-        case BIFF_SST: st = on_sst(x, err); break;
+        case BIFF_SST: st = x->version == 8 ? on_sst(x, err) : PL_OK; break;
         case BIFF_EOF: st = PL_DONE; break;
         default: break;
         }

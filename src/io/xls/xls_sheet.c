@@ -82,13 +82,18 @@ static void put_literal(xcell *c, pl_cell_type type, const char *s)
     c->len = (uint32_t)strlen(s);
 }
 
-/* Decodes a string continuing from the current record at pos (its flags byte) into the row's text. */
+/* Decodes a string continuing from the current record at pos (BIFF8: its flags byte; BIFF5: its bytes, which stay
+ * inside the record) into the row's text. */
 static pl_status put_string(xls_sheet *sh, xcell *c, size_t pos, uint32_t cch, pl_error *err)
 {
     pl_biff_cont cr = {.b = &sh->x->biff, .pos = pos};
     c->type = PL_CELL_TEXT;
     c->off = (uint32_t)sh->text.len;
-    pl_status st = pl_biff_cont_string(&cr, cch, &sh->text, err);
+    pl_status st;
+    if (sh->x->version == 5)
+        st = sh->x->biff.len - pos < cch ? PL_DONE : pl_xls_decode_bytes(sh->x, sh->x->biff.data + pos, cch, &sh->text, err);
+    else
+        st = pl_biff_cont_string(&cr, cch, &sh->text, err);
     if (st == PL_DONE)
         return pl_error_set(err, PL_EFORMAT, sh->x->path, "corrupt workbook: a string in sheet '%s' is cut short",
                             sh->name);
@@ -156,7 +161,7 @@ static pl_status on_cell(xls_sheet *sh, uint16_t type, uint32_t col, uint16_t ix
         return len < 14 ? short_record(sh, err) : on_formula(sh, col, ixfe, err);
     uint32_t min = type == BIFF_NUMBER ? 14 : type == BIFF_BOOLERR ? 8 : type == BIFF_STRING ? 3 : 10;
     if (type == BIFF_LABEL || type == BIFF_RSTRING)
-        min = 9;
+        min = 8;
     if (len < min)
         return short_record(sh, err);
     if (type == BIFF_STRING)
