@@ -36,6 +36,7 @@ def data_sheet(pad=0):
         fx.number(5, 4, 7.0, 5), fx.number(5, 5, 0.75, 6), fx.rk(5, 6, 45000 << 2 | 2, 1),
         chart,
         fx.label(7, 0, "latin é", utf16=False), fx.label(7, 1, "utf16 Ω"),
+        fx.formula(8, 0, (0, 0)), fx.rec(0x04BC, b"\0" * 10), fx.string_rec("after SHRFMLA"), fx.blank(8, 1),
         fx.number(9, 3, 3.0), fx.number(9, 1, 1.0), fx.number(9, 1, 11.0),
     ]
     recs += [fx.number(10 + i, 0, float(i)) for i in range(pad)]
@@ -101,6 +102,7 @@ def main():
         ck.eq([got[(0, 5, c)][0] for c in range(7)], ["d", "d", "n", "n", "n", "d", "d"], "dates by XF format")
         ck.true((0, 0, 0) in got and got.get((0, 6, 0)) is None, "embedded chart substream skipped")
         ck.eq([got[(0, 9, 1)], got[(0, 9, 3)]], [("n", 11.0), ("n", 3.0)], "row cells sorted; later duplicate wins")
+        ck.eq(got.get((0, 8, 0)), ("s", "after SHRFMLA"), "formula string result after a SHRFMLA record")
 
     path = write(ck, "d1904.xls", fx.cfb([("Workbook", book(date1904=True))]))
     got = compare_with_xlrd(ck, path, "1904 date system")
@@ -136,6 +138,9 @@ def main():
     expect_error(ck, path, ["shared strings exceed 1 MiB"], "shared strings over the limit", ["--strings-memory=1048576"])
     head, got, error = ours(path)
     ck.eq(got and got.get((0, 0, 0)), ("s", many[-1]), "the same strings under the default limit")
+    shuffled = fx.workbook([("S", fx.sheet(fx.number(5, 0, 1.0), fx.number(3, 0, 2.0)), 0)])
+    expect_error(ck, write(ck, "order.xls", fx.cfb([("Workbook", shuffled)])), ["out of row order", "row 4 after row 6"],
+                 "cells of an earlier row after a later row")
     ck.done()
 
 
