@@ -125,6 +125,7 @@ int main(int argc, char **argv)
         printf("{\"files\": %ld, \"cells\": %ld, \"seconds\": %.6f, \"cpu_seconds\": %.6f, \"peak_rss\": %zu, "
                "\"peak_charged\": %zu}\n",
                files, cells, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
-               (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec), pl_rss_peak(), pl_mem_peak());
+               (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec), pl_rss_peak(),
+               pl_mem_peak());
     return status;
 }

@@ -54,13 +54,17 @@ pl_status pl_biff_next(pl_biff *b, pl_error *err)
     if (st != PL_OK)
         return st;
     if (got < b->len)
-        return pl_error_set(err, PL_EFORMAT, b->path,
-                            "corrupt workbook: record 0x%04X at offset %llu claims %u bytes but the stream ends after %zu",
-                            b->type, (unsigned long long)b->offset, b->len, got);
+        return pl_error_set(
+            err, PL_EFORMAT, b->path,
+            "corrupt workbook: record 0x%04X at offset %llu claims %u bytes but the stream ends after %zu", b->type,
+            (unsigned long long)b->offset, b->len, got);
     return PL_OK;
 }
 
-void pl_biff_push_back(pl_biff *b) { b->pushed_back = true; }
+void pl_biff_push_back(pl_biff *b)
+{
+    b->pushed_back = true;
+}
 
 pl_status pl_biff_seek(pl_biff *b, uint64_t offset, pl_error *err)
 {

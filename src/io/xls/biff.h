@@ -41,7 +41,7 @@ typedef struct pl_biff {
     pl_cfb_stream *st;
     uint16_t type;
     uint32_t len;
-    uint64_t offset;     /* stream offset of the current record's header */
+    uint64_t offset;           /* stream offset of the current record's header */
     const unsigned char *data; /* the record body: in the stream's chunk, or in buf when it straddles chunks */
     unsigned char *buf;        /* BIFF_MAX_RECORD bytes */
     bool pushed_back;
@@ -55,7 +55,10 @@ pl_status pl_biff_next(pl_biff *b, pl_error *err);
 void pl_biff_push_back(pl_biff *b);
 pl_status pl_biff_seek(pl_biff *b, uint64_t offset, pl_error *err);
 
-static inline uint16_t pl_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t pl_le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 static inline uint32_t pl_le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

@@ -49,14 +49,20 @@ struct pl_cfb_stream {
     uint64_t chunk_start; /* stream offset of buf[0] */
     uint32_t next_sector; /* big streams: sector holding block next_block, the first not yet loaded */
     uint64_t next_block;
-    uint32_t skip;        /* bytes of the next loaded chunk that lie before pos (after a seek) */
-    uint32_t *marks;      /* big streams: the sector of every CFB_MARK_EVERY-th block, so a seek walks little */
+    uint32_t skip;   /* bytes of the next loaded chunk that lie before pos (after a seek) */
+    uint32_t *marks; /* big streams: the sector of every CFB_MARK_EVERY-th block, so a seek walks little */
     unsigned char *buf;
     size_t buf_len, buf_off;
 };
 
-static uint32_t le32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint16_t le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 /* Positioned read of n bytes at off; bytes past the end of the file are a truncation error. */
 static pl_status raw_read(pl_cfb *c, uint64_t off, void *buf, size_t n, pl_error *err)
@@ -83,7 +89,10 @@ static pl_status raw_read(pl_cfb *c, uint64_t off, void *buf, size_t n, pl_error
     return PL_OK;
 }
 
-static uint64_t sector_offset(const pl_cfb *c, uint32_t id) { return ((uint64_t)id + 1) << c->shift; }
+static uint64_t sector_offset(const pl_cfb *c, uint32_t id)
+{
+    return ((uint64_t)id + 1) << c->shift;
+}
 
 /* Reads one whole sector, which must lie inside the file. */
 static pl_status read_sector(pl_cfb *c, uint32_t id, unsigned char *buf, const char *what, pl_error *err)
@@ -117,8 +126,8 @@ static pl_status check_chain(pl_cfb *c, const uint32_t *fat, uint32_t len, uint3
             break;
         }
         if (id >= len) {
-            st = pl_error_set(err, PL_EFORMAT, c->path, "corrupt compound file: %s points to sector %u outside the file",
-                              what, id);
+            st = pl_error_set(err, PL_EFORMAT, c->path,
+                              "corrupt compound file: %s points to sector %u outside the file", what, id);
             break;
         }
         if (seen[id / 8] & (1u << (id % 8))) {
@@ -149,8 +158,8 @@ static pl_status chain_length(pl_cfb *c, const uint32_t *fat, uint32_t len, uint
 }
 
 /* FAT sector ids come from the header's 109 DIFAT slots, then from a chain of DIFAT sectors (last slot = next). */
-static pl_status load_fat(pl_cfb *c, const unsigned char *hdr, uint32_t n_fat, uint32_t difat_start,
-                          uint32_t n_difat, pl_error *err)
+static pl_status load_fat(pl_cfb *c, const unsigned char *hdr, uint32_t n_fat, uint32_t difat_start, uint32_t n_difat,
+                          pl_error *err)
 {
     uint32_t per = c->ss / 4;
     uint64_t need = ((uint64_t)c->n_sectors + per - 1) / per;
@@ -414,7 +423,8 @@ pl_status pl_cfb_find(pl_cfb *c, const char *name, pl_cfb_entry *out, pl_error *
     const unsigned char *root = d.bytes;
     if (root[0x42] != 5) {
         pl_free(d.bytes);
-        return pl_error_set(err, PL_EFORMAT, c->path, "corrupt compound file: the first directory entry is not the root");
+        return pl_error_set(err, PL_EFORMAT, c->path,
+                            "corrupt compound file: the first directory entry is not the root");
     }
     c->root_start = le32(root + 0x74);
     c->root_size = entry_size(c, root);
@@ -447,8 +457,8 @@ static pl_status read_mini(pl_cfb_stream *s, uint32_t start, pl_error *err)
     for (uint64_t k = 0; k < nmini; k++, id = c->minifat[id]) {
         uint64_t off = (uint64_t)id * 64, block = off >> c->shift;
         if (off + 64 > c->root_size)
-            return pl_error_set(err, PL_EFORMAT, c->path, "corrupt compound file: mini sector %u is past the mini stream",
-                                id);
+            return pl_error_set(err, PL_EFORMAT, c->path,
+                                "corrupt compound file: mini sector %u is past the mini stream", id);
         uint32_t sec = c->root_start;
         for (uint64_t b = 0; b < block; b++)
             sec = c->fat[sec];
@@ -617,5 +627,11 @@ pl_status pl_cfb_stream_seek(pl_cfb_stream *s, uint64_t offset, pl_error *err)
     return PL_OK;
 }
 
-uint64_t pl_cfb_stream_tell(const pl_cfb_stream *s) { return s->pos; }
-uint64_t pl_cfb_stream_size(const pl_cfb_stream *s) { return s->size; }
+uint64_t pl_cfb_stream_tell(const pl_cfb_stream *s)
+{
+    return s->pos;
+}
+uint64_t pl_cfb_stream_size(const pl_cfb_stream *s)
+{
+    return s->size;
+}

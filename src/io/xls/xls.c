@@ -52,7 +52,8 @@ static pl_status open_stream(pl_xls *x, pl_error *err)
     if (st == PL_ENOTFOUND)
         st = pl_cfb_find(x->cfb, "Book", &e, err);
     if (st == PL_ENOTFOUND)
-        return pl_error_set(err, PL_EFORMAT, x->path, "not an Excel workbook: the compound file has no Workbook stream");
+        return pl_error_set(err, PL_EFORMAT, x->path,
+                            "not an Excel workbook: the compound file has no Workbook stream");
     if (st == PL_OK)
         st = pl_cfb_stream_open(x->cfb, &e, &x->st, err);
     if (st == PL_OK)

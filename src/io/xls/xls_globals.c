@@ -106,13 +106,13 @@ static pl_status on_format(pl_xls *x, pl_error *err)
     uint16_t id = pl_le16(d);
     pl_bytes code = {.what = "number format", .limit = 1u << 20};
     pl_status st = x->version == 5 ? record_string(x, d + 3, x->biff.len - 3, d[2], &code, err)
-                                : record_string(x, d + 4, x->biff.len - 4, pl_le16(d + 2), &code, err);
+                                   : record_string(x, d + 4, x->biff.len - 4, pl_le16(d + 2), &code, err);
     if (st == PL_OK) {
         x->fmt_defined[id / 8] |= (uint8_t)(1u << (id % 8));
         if (pl_xls_format_is_date(code.p))
             x->fmt_date[id / 8] |= (uint8_t)(1u << (id % 8));
         else
-            x->fmt_date[id / 8] &= (uint8_t)~(1u << (id % 8));
+            x->fmt_date[id / 8] &= (uint8_t) ~(1u << (id % 8));
     }
     pl_bytes_free(&code);
     return st;
@@ -206,16 +206,19 @@ static pl_status check_bof(pl_xls *x, pl_error *err)
 {
     pl_status st = pl_biff_next(&x->biff, err);
     if (st == PL_DONE || (st == PL_OK && (x->biff.type != BIFF_BOF || x->biff.len < 4)))
-        return pl_error_set(err, PL_EFORMAT, x->path, "not an Excel workbook: the Workbook stream does not start with BOF");
+        return pl_error_set(err, PL_EFORMAT, x->path,
+                            "not an Excel workbook: the Workbook stream does not start with BOF");
     if (st != PL_OK)
         return st;
     uint16_t vers = pl_le16(x->biff.data), dt = pl_le16(x->biff.data + 2);
     if (vers != 0x0600 && vers != 0x0500)
         return pl_error_set(err, PL_EUNSUPPORTED, x->path,
-                            "unsupported BIFF version 0x%04X (only BIFF8, Excel 97-2003, and BIFF5, Excel 5.0/95)", vers);
+                            "unsupported BIFF version 0x%04X (only BIFF8, Excel 97-2003, and BIFF5, Excel 5.0/95)",
+                            vers);
     x->version = vers == 0x0500 ? 5 : 8;
     if (dt != 0x0005)
-        return pl_error_set(err, PL_EFORMAT, x->path, "corrupt workbook: first substream is type 0x%04X, not the workbook globals", dt);
+        return pl_error_set(err, PL_EFORMAT, x->path,
+                            "corrupt workbook: first substream is type 0x%04X, not the workbook globals", dt);
     return PL_OK;
 }
 
@@ -229,7 +232,8 @@ pl_status pl_xls_read_globals(pl_workbook *wb, pl_xls *x, pl_error *err)
         const unsigned char *d = x->biff.data;
         switch (x->biff.type) {
         case BIFF_FILEPASS:
-            return pl_error_set(err, PL_EUNSUPPORTED, x->path, "encrypted workbook (password to open) is not supported");
+            return pl_error_set(err, PL_EUNSUPPORTED, x->path,
+                                "encrypted workbook (password to open) is not supported");
         case BIFF_CODEPAGE:
             if (x->biff.len >= 2)
                 x->codepage = pl_le16(d);

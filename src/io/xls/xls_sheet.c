@@ -91,7 +91,8 @@ static pl_status put_string(xls_sheet *sh, xcell *c, size_t pos, uint32_t cch, p
     c->off = (uint32_t)sh->text.len;
     pl_status st;
     if (sh->x->version == 5)
-        st = sh->x->biff.len - pos < cch ? PL_DONE : pl_xls_decode_bytes(sh->x, sh->x->biff.data + pos, cch, &sh->text, err);
+        st = sh->x->biff.len - pos < cch ? PL_DONE
+                                         : pl_xls_decode_bytes(sh->x, sh->x->biff.data + pos, cch, &sh->text, err);
     else
         st = pl_biff_cont_string(&cr, cch, &sh->text, err);
     if (st == PL_DONE)
@@ -243,8 +244,8 @@ static pl_status emit_row(xls_sheet *sh, uint32_t *row_index, const pl_cell **ce
         o->type = c->type;
         o->col = c->col;
         o->number = c->number;
-        o->text = c->type == PL_CELL_TEXT || c->type == PL_CELL_ERROR ? (c->stable ? c->stable : sh->text.p + c->off)
-                                                                       : NULL;
+        o->text =
+            c->type == PL_CELL_TEXT || c->type == PL_CELL_ERROR ? (c->stable ? c->stable : sh->text.p + c->off) : NULL;
         o->len = c->len;
     }
     *row_index = sh->row;
