@@ -155,6 +155,8 @@ static pl_status describe_meta(pl_recording *r, abf_file *f, const char *stem, p
     jstr(&j, "data_format", h->float_data ? "float32" : "int16");
     jput(&j, ",\"sweeps\":%lld,\"rate_hz\":%.9g", (long long)f->n_sweeps, 1e6 / h->interval_us);
     jstr(&j, "stimulus", stimulus_summary(h));
+    if (h->user_list_enabled)
+        jstr(&j, "user_list_parameter", h->user_list_param);
     json_channels(&j, h);
     pl_status st = json_tags(&j, f, err);
     jput(&j, "}");

@@ -206,7 +206,8 @@ static pl_status v2_user_lists(v2_ctx *c, pl_error *err)
         pl_status st = v2_entry(c, S_USERLIST, i, u, sizeof u, err);
         if (st != PL_OK)
             return st;
-        if (abf_i16(u + 2) != 0) {
+        /* pyABF and Clampfit files show nULEnable left at 0 on lists in use: a parameter to vary marks one too */
+        if (abf_i16(u + 2) != 0 || abf_i16(u + 4) > 0) {
             c->h->user_list_enabled = true;
             snprintf(c->h->user_list_param, sizeof c->h->user_list_param, "%d", abf_i16(u + 4));
         }
