@@ -84,6 +84,9 @@ static void v1_epoch_long(abf_dac *d, const unsigned char *b, int dac)
         ep->level_inc = abf_f32(b + 2428 + 4 * k);
         ep->duration = abf_i32(b + 2508 + 4 * k);
         ep->duration_inc = abf_i32(b + 2588 + 4 * k);
+        /* group 17 (trains): lEpochPulsePeriod[2][10] then lEpochPulseWidth[2][10] */
+        ep->pulse_period = abf_i32(b + 2136 + 4 * k);
+        ep->pulse_width = abf_i32(b + 2216 + 4 * k);
     }
 }
 
