@@ -10,7 +10,7 @@
 #include "io/abf/abf_internal.h"
 #include "plateau/mem.h"
 
-#define ABF_CHUNK (64u * 1024u)
+#define ABF_CHUNK (256u * 1024u) /* large enough that syscalls do not dominate */
 
 static int abf_bid(const unsigned char *head, size_t n)
 {

@@ -30,22 +30,6 @@ pl_status abf_src_read(const abf_src *s, uint64_t off, void *buf, size_t n, cons
     return PL_OK;
 }
 
-uint16_t abf_u16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-int16_t abf_i16(const unsigned char *p) { return (int16_t)abf_u16(p); }
-uint32_t abf_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-int32_t abf_i32(const unsigned char *p) { return (int32_t)abf_u32(p); }
-int64_t abf_i64(const unsigned char *p) { return (int64_t)((uint64_t)abf_u32(p) | ((uint64_t)abf_u32(p + 4) << 32)); }
-float abf_f32(const unsigned char *p)
-{
-    uint32_t u = abf_u32(p);
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* Axon writes Windows Latin-1 text padded with spaces or NULs; we keep printable characters as UTF-8. */
 void abf_text(char *dst, size_t dst_size, const unsigned char *src, size_t src_len)
 {

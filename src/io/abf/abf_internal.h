@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "io/recording_impl.h"
 
@@ -30,13 +31,25 @@ typedef struct abf_src {
 /* Reads exactly n bytes at off, or fails with PL_EFORMAT when they lie past the end of the file. */
 pl_status abf_src_read(const abf_src *s, uint64_t off, void *buf, size_t n, const char *what, pl_error *err);
 
-/* Little-endian field access into a buffer already read. */
-int16_t abf_i16(const unsigned char *p);
-uint16_t abf_u16(const unsigned char *p);
-int32_t abf_i32(const unsigned char *p);
-uint32_t abf_u32(const unsigned char *p);
-int64_t abf_i64(const unsigned char *p);
-float abf_f32(const unsigned char *p);
+/* Little-endian field access into a buffer already read (inline: the sample loops use them per sample). */
+static inline uint16_t abf_u16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline int16_t abf_i16(const unsigned char *p) { return (int16_t)abf_u16(p); }
+static inline uint32_t abf_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline int32_t abf_i32(const unsigned char *p) { return (int32_t)abf_u32(p); }
+static inline int64_t abf_i64(const unsigned char *p)
+{
+    return (int64_t)((uint64_t)abf_u32(p) | ((uint64_t)abf_u32(p + 4) << 32));
+}
+static inline float abf_f32(const unsigned char *p)
+{
+    uint32_t u = abf_u32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
 /* Copies a fixed-width Latin-1 text field into dst as trimmed UTF-8 (µ and ° become their UTF-8 forms). */
 void abf_text(char *dst, size_t dst_size, const unsigned char *src, size_t src_len);
 
