@@ -223,12 +223,73 @@ def check_recorded_command(c):
                f"{fname}: {agree}/{edges} edges of the synthesised DAC 1 show in the recorded command (ADC 1)")
 
 
+def check_abf1_abf2_twins(c):
+    """The same recordings saved as ABF1 and ABF2: identical synthesised stimuli (ABF1 carries only DACs 0 and 1)."""
+    for a, b in [("pclamp11_4ch.abf", "pclamp11_4ch_abf1.abf"), ("18425108.abf", "18425108_abf1.abf")]:
+        if not os.path.exists(testdata("abf", a)) or not os.path.exists(testdata("abf", b)):
+            continue
+        d1, v1 = dump(testdata("abf", a))
+        d2, v2 = dump(testdata("abf", b))
+        s1 = {s["name"]: i for i, s in enumerate(d1["series"]) if s["role"] == "stimulus"}
+        s2 = {s["name"]: i for i, s in enumerate(d2["series"]) if s["role"] == "stimulus"}
+        common = sorted(set(s1) & set(s2))
+        same = all(len(v1[s1[k]]) == len(v2[s2[k]]) and np.max(np.abs(v1[s1[k]] - v2[s2[k]])) < 1e-6 for k in common)
+        c.true(common and same and set(s2) <= set(s1),
+               f"{a} and {b}: {len(common)} synthesised stimuli identical in ABF2 and ABF1")
+
+
+def check_neo_protocol(c, name, path, d, vals):
+    """neo's read_raw_protocol rebuilds ABF2 step protocols (holding, then steps from 1/64 of the sweep, no ramps or
+    trains, always back to holding): where a DAC's table has only steps, ours must be identical."""
+    import neo
+    if d["format_version"][0] != "2" or d["extra"]["stimulus"] != "synthesised from epoch table":
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = neo.rawio.AxonRawIO(path)
+        try:
+            r.parse_header()
+        except Exception:
+            return False
+        info = r._axon_info
+        try:
+            sigs, _names, _units = r.read_raw_protocol()
+        except Exception:
+            return False
+    stim = {(s["sweep"], s["channel"]): i for i, s in enumerate(d["series"]) if s["role"] == "stimulus"}
+    compared, bad = 0, []
+    for dac, table in info["dictEpochInfoPerDAC"].items():
+        dacinfo = info["listDACInfo"][dac]
+        if dacinfo["nInterEpisodeLevel"] or any(e["nEpochType"] not in (0, 1) or
+                                                (e["nEpochType"] == 0 and e["lEpochInitDuration"]) for e in table.values()):
+            continue
+        scale = [x for x in d["extra"]["dacs"] if x["dac"] == dac]
+        if not scale:
+            continue
+        for sw in range(len(sigs)):
+            i = stim.get((sw, dac))
+            if i is None:
+                continue
+            theirs = np.asarray(sigs[sw][dac], dtype="float64")
+            ours = vals[i]
+            # neo's levels are in the DAC's own unit; ours in mV/pA (same here unless nA/V)
+            factor = scale[0]["scale_to_unit"]
+            n = min(len(ours), len(theirs))
+            if len(ours) != len(theirs) or np.max(np.abs(ours[:n] - theirs[:n] * factor)) > 1e-6 * max(1, np.max(np.abs(ours))):
+                bad.append(f"DAC {dac} sweep {sw}")
+            compared += 1
+    if compared:
+        c.true(not bad, f"{name}: {compared} step stimuli identical to neo's protocol reconstruction" + (f" ({bad[:3]})" if bad else ""))
+    return compared > 0
+
+
 def main():
     c = Checks("abf_oracle")
     oracle = load_oracle()
     files = sorted(glob.glob(testdata("abf", "*.abf")))
     c.true(len(files) >= 50, f"{len(files)} ABF files found")
     cannot = []
+    neo_protocol_files = []
     for path in files:
         name = os.path.basename(path)
         d, vals = dump(path)
@@ -241,13 +302,17 @@ def main():
             print("note " + str(f"{name}: not in oracle_sweeps.tsv"))
         check_neo(c, name, path, d, vals, cannot)
         check_stimulus(c, name, d, vals)
+        if check_neo_protocol(c, name, path, d, vals):
+            neo_protocol_files.append(name)
     # one NWB file per day holds that day's ABF files' sweeps one after the other
     for abf_name, nwb_name, offset in [("xiubert_25530001.abf", "xiubert_2025053001_vc.nwb", 0),
                                        ("xiubert_25530002.abf", "xiubert_2025053001_vc.nwb", 10),
                                        ("xiubert_25531001.abf", "xiubert_2025053101_vc.nwb", 0)]:
         d, vals = dump(testdata("abf", abf_name))
         check_nwb(c, abf_name, nwb_name, d, vals, offset)
+    c.true(len(neo_protocol_files) >= 5, f"stimuli compared with neo's reconstruction in {len(neo_protocol_files)} files")
     check_recorded_command(c)
+    check_abf1_abf2_twins(c)
     print("note " + str("files neo cannot read: " + ("; ".join(cannot) if cannot else "none")))
     c.done()
 

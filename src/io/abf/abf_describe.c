@@ -90,8 +90,9 @@ static void json_channels(jbuf *j, const abf_header *h)
         pl_json_quote(d->unit, unit, sizeof unit);
         pl_json_quote(d->waveform_source == 2 ? d->file_path : "", file, sizeof file);
         pl_json_quote(synth ? "synthesised from epoch table" : why ? why : "none", how, sizeof how);
-        jput(j, "%s{\"dac\":%d,\"name\":%s,\"unit\":%s,\"holding\":%g,\"stimulus\":%s,\"waveform_file\":%s}",
-             k++ ? "," : "", d->dac_num, name, unit, d->holding * d->unit_scale, how, file);
+        jput(j, "%s{\"dac\":%d,\"name\":%s,\"unit\":%s,\"scale_to_unit\":%g,\"holding\":%g,\"stimulus\":%s,"
+                "\"waveform_file\":%s}",
+             k++ ? "," : "", d->dac_num, name, unit, d->unit_scale, d->holding * d->unit_scale, how, file);
     }
     jput(j, "]");
 }
