@@ -182,6 +182,37 @@ def check_nwb(c, abf_name, nwb_name, d, vals, sweep_offset=0):
            + (f" ({bad[:2]})" if bad else ""))
 
 
+def check_nwb_reader(c, abf_name, nwb_name, d, vals, sweep_offset):
+    """Our two readers on the same recordings: the NWB reader on the conversion vs the ABF reader on the original."""
+    path = testdata("nwb", nwb_name)
+    if not os.path.exists(path):
+        return
+    dn, vn = dump(path)
+    if vn is None:
+        c.true(False, f"our NWB reader opens {nwb_name} ({dn.get('error')})")
+        return
+    m = responses_by_sweep_channel(d)
+    compared, bad, relabelled = 0, [], set()
+    for i, s in enumerate(dn["series"]):
+        if s["role"] != "response":
+            continue
+        j = m.get((s["sweep"] - sweep_offset, s["channel"]))
+        if j is None:
+            continue
+        x, ours = vn[i], vals[j]
+        if d["series"][j]["unit"] == "mV" and s["unit"] == "pA":
+            x = x * 1e-9  # the conversion labels membrane potentials "amperes": pA of the label are mV x 1e9
+            relabelled.add(s["channel"])
+        if len(x) != len(ours) or np.any(np.abs(x - ours) > np.maximum(REL * np.abs(ours), 1e-6)):
+            bad.append(s["name"])
+        compared += 1
+    if relabelled:
+        print(f"note {nwb_name}: our NWB reader reports channels {sorted(relabelled)} in pA as the file labels them; "
+              "they are membrane potentials (the conversion's fault)")
+    c.true(compared == len(m) and not bad,
+           f"our NWB reader on {nwb_name} == our ABF reader on {abf_name}: {compared} series" + (f" ({bad[:3]})" if bad else ""))
+
+
 def check_stimulus(c, name, d, vals):
     """Synthesised stimuli: one per sweep per played DAC, holding level at the sweep start, finite values."""
     stim = [(i, s) for i, s in enumerate(d["series"]) if s["role"] == "stimulus"]
@@ -310,6 +341,7 @@ def main():
                                        ("xiubert_25531001.abf", "xiubert_2025053101_vc.nwb", 0)]:
         d, vals = dump(testdata("abf", abf_name))
         check_nwb(c, abf_name, nwb_name, d, vals, offset)
+        check_nwb_reader(c, abf_name, nwb_name, d, vals, offset)
     c.true(len(neo_protocol_files) >= 5, f"stimuli compared with neo's reconstruction in {len(neo_protocol_files)} files")
     check_recorded_command(c)
     check_abf1_abf2_twins(c)
