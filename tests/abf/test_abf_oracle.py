@@ -71,6 +71,9 @@ def responses_by_sweep_channel(d):
 def check_oracle(c, name, d, oracle_rows):
     m = responses_by_sweep_channel(d)
     chans = d["extra"]["channels"]
+    converted = [f"{x['name']} {x['file_unit']}->{x['unit']}" for x in chans if x["scale_to_unit"] != 1]
+    if converted:
+        print(f"note {name}: pyABF reports {', '.join(converted)} in the file's unit; compared after conversion")
     bad = []
     for sw, ch, pts, first, last, sd in oracle_rows:
         i = m.get((sw, ch))
@@ -254,6 +257,22 @@ def check_recorded_command(c):
                f"{fname}: {agree}/{edges} edges of the synthesised DAC 1 show in the recorded command (ADC 1)")
 
 
+def check_clamp_modes(c):
+    """Clamp per channel from units, refined by the played commands or the telegraphed outputs."""
+    cases = {"2015_09_10_0001.abf": ["voltage_clamp", "voltage_clamp", "unknown"],
+             "2020_03_02_0000.abf": ["current_clamp", "current_clamp"],
+             "multichannelAbf1WithTags.abf": ["voltage_clamp", "voltage_clamp"],
+             "17o05028_ic_steps.abf": ["current_clamp"],
+             "xiubert_25531001.abf": ["current_clamp", "voltage_clamp", "current_clamp", "voltage_clamp"],
+             "180415_aaron_temp.abf": ["unknown", "unknown"]}
+    for fname, want in cases.items():
+        if not os.path.exists(testdata("abf", fname)):
+            continue
+        d, _ = dump(testdata("abf", fname), want_values=False)
+        got = [ch["clamp"] for ch in d["extra"]["channels"]]
+        c.eq(got, want, f"{fname}: clamp per channel")
+
+
 def check_abf1_abf2_twins(c):
     """The same recordings saved as ABF1 and ABF2: identical synthesised stimuli (ABF1 carries only DACs 0 and 1)."""
     for a, b in [("pclamp11_4ch.abf", "pclamp11_4ch_abf1.abf"), ("18425108.abf", "18425108_abf1.abf")]:
@@ -345,6 +364,7 @@ def main():
     c.true(len(neo_protocol_files) >= 5, f"stimuli compared with neo's reconstruction in {len(neo_protocol_files)} files")
     check_recorded_command(c)
     check_abf1_abf2_twins(c)
+    check_clamp_modes(c)
     print("note " + str("files neo cannot read: " + ("; ".join(cannot) if cannot else "none")))
     c.done()
 

@@ -52,16 +52,60 @@ static pl_clamp clamp_of_command(const char *unit)
     return PL_CLAMP_UNKNOWN;
 }
 
+/* The clamp the played commands imply: every enabled DAC in pA (current clamp) or every one in mV (voltage clamp). */
+static pl_clamp clamp_of_commands(const abf_header *h)
+{
+    pl_clamp c = PL_CLAMP_UNKNOWN;
+    for (int i = 0; i < h->n_dac; i++) {
+        const abf_dac *d = &h->dac[i];
+        if (!d->waveform_enabled || d->waveform_source == 0)
+            continue;
+        if (d->clamp == PL_CLAMP_UNKNOWN)
+            continue; /* a piezo or pressure command says nothing about the clamp */
+        if (c != PL_CLAMP_UNKNOWN && c != d->clamp)
+            return PL_CLAMP_UNKNOWN;
+        c = d->clamp;
+    }
+    return c;
+}
+
+/* Without played commands: the amplifier's telegraphed outputs, when they agree (a telegraphed pA output means the
+ * amplifier clamps voltage, a telegraphed mV output that it clamps current). */
+static pl_clamp clamp_of_telegraphed(const abf_header *h)
+{
+    pl_clamp c = PL_CLAMP_UNKNOWN;
+    for (int i = 0; i < h->n_adc; i++) {
+        const abf_adc *a = &h->adc[i];
+        if (!a->telegraph_enabled || a->clamp == PL_CLAMP_UNKNOWN)
+            continue;
+        if (c != PL_CLAMP_UNKNOWN && c != a->clamp)
+            return PL_CLAMP_UNKNOWN;
+        c = a->clamp;
+    }
+    return c;
+}
+
 void abf_assign_units(abf_header *h)
 {
-    for (int i = 0; i < h->n_adc; i++) {
-        abf_adc *a = &h->adc[i];
-        abf_unit_to_mv_pa(a->file_unit, a->telegraph_enabled, &a->unit_scale, a->unit, sizeof a->unit);
-        a->clamp = clamp_of_response(a->unit);
-    }
     for (int i = 0; i < h->n_dac; i++) {
         abf_dac *d = &h->dac[i];
         abf_unit_to_mv_pa(d->file_unit, true, &d->unit_scale, d->unit, sizeof d->unit);
         d->clamp = clamp_of_command(d->unit);
     }
+    /* A mV response is a current-clamp recording and a pA response a voltage-clamp one, unless the played commands
+     * (or, without any, the telegraphed amplifier outputs) say otherwise: then the channel monitors the command (a pA
+     * channel under current commands is the injected current, a mV channel under voltage commands the command
+     * potential) and takes the file's clamp. The telegraphed amplifier mode code is not used: its codes differ
+     * between amplifiers and contradict the signals in real files. */
+    for (int i = 0; i < h->n_adc; i++) {
+        abf_adc *a = &h->adc[i];
+        abf_unit_to_mv_pa(a->file_unit, a->telegraph_enabled, &a->unit_scale, a->unit, sizeof a->unit);
+        a->clamp = clamp_of_response(a->unit);
+    }
+    pl_clamp file = clamp_of_commands(h);
+    if (file == PL_CLAMP_UNKNOWN)
+        file = clamp_of_telegraphed(h);
+    for (int i = 0; i < h->n_adc; i++)
+        if (h->adc[i].clamp != PL_CLAMP_UNKNOWN && file != PL_CLAMP_UNKNOWN)
+            h->adc[i].clamp = file;
 }
