@@ -4,7 +4,8 @@
  * batches of up to batch_rows rows decoded into arrays shaped like pl_colbuf (values, lengths for strings, valid for
  * nullable columns), valid until the next call. Memory: one page per column (compressed and decompressed), the
  * column's dictionary, and the batch. Supported: flat schemas; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY,
- * BYTE_STREAM_SPLIT; definition levels; data pages v1 and v2; uncompressed, snappy, zstd and gzip pages.
+ * BYTE_STREAM_SPLIT, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY; definition levels; data pages
+ * v1 and v2; uncompressed, snappy, zstd and gzip pages.
  * Anything else is PL_EUNSUPPORTED with a message naming it; corrupt bytes are PL_EFORMAT, never a crash. */
 #ifndef PLATEAU_PARQUET_READER_H
 #define PLATEAU_PARQUET_READER_H

@@ -11,6 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "delta.h"
 #include "plateau/mem.h"
 #include "pq_format.h"
 #include "reader_impl.h"
@@ -51,7 +52,7 @@ typedef struct cursor {
     const uint8_t *vdata;
     size_t vlen, vcur;
     pq_rle_dec rle;
-    uint32_t *idx;
+    pq_buf decoded;       /* DELTA pages decoded to PLAIN layout */
     /* batch output */
     void *out;
     uint8_t *valid;
@@ -464,6 +465,29 @@ static pl_status start_values(pl_pq_reader *r, cursor *c, pl_error *err)
             return corrupt(r, c, "a boolean RLE page is truncated", err);
         pq_rle_dec_init(&c->rle, c->vdata + 4, len, 1);
         return PL_OK;
+    case PQE_DELTA_BINARY_PACKED:
+    case PQE_DELTA_LENGTH_BYTE_ARRAY:
+    case PQE_DELTA_BYTE_ARRAY: {
+        bool ints = rc->info.physical_type == PQT_INT32 || rc->info.physical_type == PQT_INT64;
+        if ((c->encoding == PQE_DELTA_BINARY_PACKED) != ints || (!ints && rc->info.type != PL_COL_STRING))
+            break;
+        c->decoded.len = 0;
+        size_t used;
+        int ok = c->encoding == PQE_DELTA_BINARY_PACKED
+                     ? pq_delta_binary_decode(c->vdata, c->vlen, nn, w == 4, &c->decoded, &used)
+                 : c->encoding == PQE_DELTA_LENGTH_BYTE_ARRAY
+                     ? pq_delta_length_decode(c->vdata, c->vlen, nn, &c->decoded)
+                     : pq_delta_byte_array_decode(c->vdata, c->vlen, nn, &c->decoded);
+        pl_status st = pq_buf_status(&c->decoded, err);
+        if (st != PL_OK)
+            return st;
+        if (!ok)
+            return corrupt(r, c, "a DELTA-encoded page is corrupt", err);
+        c->vdata = c->decoded.data;
+        c->vlen = c->decoded.len;
+        c->encoding = PQE_PLAIN;
+        return PL_OK;
+    }
     default: break;
     }
     static const char *names[] = {"PLAIN", "?", "PLAIN_DICTIONARY", "RLE", "BIT_PACKED", "DELTA_BINARY_PACKED",
@@ -722,6 +746,7 @@ static void cursor_free(cursor *c)
     pq_buf_free(&c->comp);
     pq_buf_free(&c->page);
     pq_buf_free(&c->arena);
+    pq_buf_free(&c->decoded);
     pl_free(c->levels);
     pl_free(c->out);
     pl_free(c->valid);
@@ -749,6 +774,7 @@ static pl_status cursor_init(pl_pq_reader *r, cursor *c, size_t col, size_t batc
     pq_buf_init(&c->comp, "parquet compressed page");
     pq_buf_init(&c->page, "parquet page");
     pq_buf_init(&c->arena, "parquet batch strings");
+    pq_buf_init(&c->decoded, "parquet decoded page");
     if (!rc->info.supported)
         return pl_error_set(err, PL_EUNSUPPORTED, r->path, "column '%s': %s", rc->info.name, rc->why);
     if (!(c->out = pl_calloc(batch, WIDTH[rc->info.type], "parquet batch", err)))
