@@ -15,6 +15,7 @@
 #include "io/parquet/rle.h"
 #include "io/parquet/thrift.h"
 #include "plateau/mem.h"
+#include "plateau/parquet_reader.h"
 #include "plateau/table.h"
 
 static void expect_bytes(const pq_buf *b, const uint8_t *want, size_t n)
@@ -412,6 +413,89 @@ static void test_injected_failures(void **state)
     }
 }
 
+/* Reads back write_small's table; returns the first failure. Checks the values it reads. */
+static pl_status read_small(const char *path, pl_error *err)
+{
+    pl_pq_reader *r;
+    pl_status st = pl_pq_open(path, &r, err);
+    if (st != PL_OK)
+        return st;
+    size_t cols[] = {3, 1, 0, 2};
+    pl_pq_scan *s;
+    st = pl_pq_scan_open(r, cols, 4, 128, 5, 0, &s, err);
+    uint64_t row = 5;
+    while (st == PL_OK) {
+        pl_colbuf b[4];
+        size_t n;
+        st = pl_pq_scan_next(s, b, &n, err);
+        for (size_t k = 0; st == PL_OK && k < n; k++, row++) {
+            int i = (int)(row % 300);
+            assert_int_equal(((const uint8_t *)b[0].values)[k], i & 1);
+            assert_int_equal(((const int64_t *)b[2].values)[k], i);
+            assert_int_equal(b[1].valid[k], i % 7 != 0);
+            if (i % 7)
+                assert_string_equal(((const char *const *)b[1].values)[k], i % 3 ? "unit" : "another");
+            if (i % 7)
+                assert_true(((const double *)b[3].values)[k] == i * 0.5);
+        }
+    }
+    pl_pq_scan_close(s);
+    pl_pq_close(r);
+    if (st == PL_DONE) {
+        assert_int_equal(row, 600);
+        return PL_OK;
+    }
+    return st;
+}
+
+static void test_reader_injected_failures(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.parquet", g_dir);
+    pl_table_options o;
+    pl_table_options_default(&o);
+    o.page_bytes = 512;
+    o.row_group_bytes = 2048;
+    pl_error err;
+    assert_int_equal(write_small(path, &o, &err), PL_OK);
+    size_t base = pl_mem_charged();
+    int n;
+    for (n = 1; n < 5000; n++) {
+        pl_mem_fail_after(n);
+        pl_status st = read_small(path, &err);
+        pl_mem_fail_after(0);
+        assert_int_equal(pl_mem_charged(), base);
+        if (st == PL_OK)
+            break;
+        assert_int_equal(st, PL_ENOMEM);
+    }
+    assert_true(n > 3 && n < 5000);
+    /* bad arguments */
+    pl_pq_reader *r;
+    assert_int_equal(pl_pq_open(g_dir, &r, &err), PL_EARG);
+    assert_int_equal(pl_pq_open("/nonexistent/x.parquet", &r, &err), PL_EIO);
+    assert_int_equal(pl_pq_open(path, &r, &err), PL_OK);
+    pl_pq_scan *s;
+    size_t bad = 9;
+    assert_int_equal(pl_pq_scan_open(r, &bad, 1, 10, 0, 0, &s, &err), PL_EARG);
+    assert_int_equal(pl_pq_scan_open(r, NULL, 0, 10, 0, 0, &s, &err), PL_EARG);
+    assert_int_equal(pl_pq_find(r, "name"), 1);
+    assert_int_equal(pl_pq_find(r, "nope"), -1);
+    assert_int_equal(pl_pq_rows(r), 600);
+    assert_true(pl_pq_row_groups(r) > 1);
+    assert_string_equal(pl_pq_created_by(r), "plateau version 0.1.0");
+    size_t c0 = 0;
+    assert_int_equal(pl_pq_scan_open(r, &c0, 1, 10, 600, 0, &s, &err), PL_OK); /* past the end: empty */
+    pl_colbuf b;
+    size_t got;
+    assert_int_equal(pl_pq_scan_next(s, &b, &got, &err), PL_DONE);
+    assert_int_equal(got, 0);
+    pl_pq_scan_close(s);
+    pl_pq_close(r);
+    clear_dir();
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -433,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_rle_spec_bytes),  cmocka_unit_test(test_rle_roundtrip),
         cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_abort_removes_temporary),
         cmocka_unit_test(test_budget),          cmocka_unit_test(test_injected_failures),
+        cmocka_unit_test(test_reader_injected_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
