@@ -42,6 +42,9 @@ long pl_pq_find(const pl_pq_reader *r, const char *name);
 uint64_t pl_pq_rows(const pl_pq_reader *r);
 size_t pl_pq_row_groups(const pl_pq_reader *r);
 uint64_t pl_pq_row_group_rows(const pl_pq_reader *r, size_t rg);
+/* The min/max statistics of an INT32/INT64 column in a row group (false when absent): lets a caller find the
+ * row groups holding one sweep without reading them. */
+bool pl_pq_int_range(const pl_pq_reader *r, size_t rg, size_t col, int64_t *min, int64_t *max);
 /* Value of a key/value metadata entry, or NULL. */
 const char *pl_pq_kv(const pl_pq_reader *r, const char *key);
 const char *pl_pq_created_by(const pl_pq_reader *r);

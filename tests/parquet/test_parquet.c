@@ -485,6 +485,19 @@ static void test_reader_injected_failures(void **state)
     assert_int_equal(pl_pq_rows(r), 600);
     assert_true(pl_pq_row_groups(r) > 1);
     assert_string_equal(pl_pq_created_by(r), "plateau version 0.1.0");
+    int64_t lo, hi, first = 0;
+    for (size_t g = 0; g < pl_pq_row_groups(r); g++) {
+        assert_true(pl_pq_int_range(r, g, 0, &lo, &hi)); /* id: the row number within each batch of 300 */
+        int64_t want_lo = INT64_MAX, want_hi = INT64_MIN;
+        for (int64_t row = first; row < first + (int64_t)pl_pq_row_group_rows(r, g); row++) {
+            want_lo = row % 300 < want_lo ? row % 300 : want_lo;
+            want_hi = row % 300 > want_hi ? row % 300 : want_hi;
+        }
+        assert_int_equal(lo, want_lo);
+        assert_int_equal(hi, want_hi);
+        first += (int64_t)pl_pq_row_group_rows(r, g);
+    }
+    assert_false(pl_pq_int_range(r, 0, 1, &lo, &hi)); /* strings have no integer range */
     size_t c0 = 0;
     assert_int_equal(pl_pq_scan_open(r, &c0, 1, 10, 600, 0, &s, &err), PL_OK); /* past the end: empty */
     pl_colbuf b;

@@ -126,6 +126,17 @@ uint64_t pl_pq_row_group_rows(const pl_pq_reader *r, size_t rg)
 {
     return r && rg < r->nrg ? (uint64_t)r->rg_rows[rg] : 0;
 }
+bool pl_pq_int_range(const pl_pq_reader *r, size_t rg, size_t col, int64_t *min, int64_t *max)
+{
+    if (!r || rg >= r->nrg || col >= r->ncols || r->cols[col].ts_unit)
+        return false;
+    const pq_chunk_meta *m = &r->chunks[rg * r->ncols + col];
+    if (!m->has_range)
+        return false;
+    *min = m->min, *max = m->max;
+    return true;
+}
+
 const char *pl_pq_created_by(const pl_pq_reader *r) { return r ? r->created_by : NULL; }
 
 long pl_pq_find(const pl_pq_reader *r, const char *name)

@@ -2,6 +2,7 @@
 #ifndef PL_PQ_READER_IMPL_H
 #define PL_PQ_READER_IMPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plateau/parquet_reader.h"
@@ -11,6 +12,9 @@ typedef struct pq_chunk_meta {
     int64_t start, size;  /* the chunk's bytes: first page (dictionary or data) and total compressed size */
     int64_t num_values;
     int codec;
+    bool has_range;       /* integer columns: min/max from the chunk statistics */
+    int64_t min, max;
+    int64_t null_count;   /* -1 when unknown */
 } pq_chunk_meta;
 
 typedef struct pq_rcol {

@@ -204,14 +204,51 @@ out:
     return st;
 }
 
-static void parse_column_meta(tr *t, pq_chunk_meta *m, int64_t *dict_off, int64_t *data_off)
+/* Statistics: min_value/max_value (5, 6), or the legacy min/max (2, 1) that are also signed for integers. */
+static void parse_statistics(tr *t, pq_chunk_meta *m, int ptype)
 {
+    const uint8_t *bound[7] = {0};
+    uint32_t len[7] = {0};
     tr_struct_begin(t);
     int16_t id;
     uint8_t ty;
     while (!t->bad && (ty = tr_field(t, &id)) != TT_STOP) {
-        if (id == 4 && ty == TT_I32)
+        if (ty == TT_BINARY && id >= 1 && id <= 6)
+            bound[id] = tr_binary(t, &len[id]);
+        else if (id == 3 && ty == TT_I64)
+            m->null_count = tr_int(t);
+        else
+            tr_skip(t, ty);
+    }
+    tr_struct_end(t);
+    const uint8_t *mn = bound[6] ? bound[6] : bound[2], *mx = bound[5] ? bound[5] : bound[1];
+    uint32_t ln = bound[6] ? len[6] : len[2], lx = bound[5] ? len[5] : len[1];
+    size_t w = ptype == PQT_INT32 ? 4 : ptype == PQT_INT64 ? 8 : 0;
+    if (t->bad || !w || !mn || !mx || ln != w || lx != w)
+        return;
+    if (w == 4) {
+        int32_t a, b;
+        memcpy(&a, mn, 4), memcpy(&b, mx, 4);
+        m->min = a, m->max = b;
+    } else {
+        memcpy(&m->min, mn, 8), memcpy(&m->max, mx, 8);
+    }
+    m->has_range = m->min <= m->max;
+}
+
+static void parse_column_meta(tr *t, pq_chunk_meta *m, int64_t *dict_off, int64_t *data_off)
+{
+    int ptype = -1;
+    tr_struct_begin(t);
+    int16_t id;
+    uint8_t ty;
+    while (!t->bad && (ty = tr_field(t, &id)) != TT_STOP) {
+        if (id == 1 && ty == TT_I32)
+            ptype = (int)tr_int(t);
+        else if (id == 4 && ty == TT_I32)
             m->codec = (int)tr_int(t);
+        else if (id == 12 && ty == TT_STRUCT)
+            parse_statistics(t, m, ptype);
         else if (id == 5 && ty == TT_I64)
             m->num_values = tr_int(t);
         else if (id == 7 && ty == TT_I64)
@@ -232,6 +269,7 @@ static pl_status parse_chunk(pl_pq_reader *r, tr *t, pq_chunk_meta *m, pl_error 
     bool external = false;
     memset(m, 0, sizeof *m);
     m->size = -1;
+    m->null_count = -1;
     tr_struct_begin(t);
     int16_t id;
     uint8_t ty;
