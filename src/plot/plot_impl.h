@@ -18,7 +18,7 @@ enum { COL_HAS = 1, COL_BREAK = 2 /* a non-finite sample came between the previo
 struct pl_trace {
     double x0, x1;        /* declared x range */
     double cols_per_x;    /* ncol / (x1 - x0) */
-    size_t ncol;          /* 2 x the panel's pixel width: fine enough to be merged into pixel columns at draw time */
+    size_t ncol;          /* 4 x the panel's pixel width: a column is a quarter of a pixel */
     double *first, *last, *mn, *mx; /* ncol each, one allocation */
     uint8_t *flags;       /* ncol */
     double ylo, yhi;      /* finite range seen */
@@ -91,6 +91,9 @@ void pl__copy_text(char *dst, size_t size, const char *src);
 /* Draws the whole figure on cr, whose user space is points. px_per_pt maps points to raster pixels (trace columns are
  * merged per pixel); only panels whose cells meet [y_lo, y_hi] (points) are drawn. */
 void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, double y_hi);
+
+/* For tests: the plot area of a panel in raster pixels, as a save lays it out now. */
+bool pl__plot_rect_px(pl_figure *fig, int row, int col, pl_rect *out);
 
 /* Trace drawing for the renderer: appends the path of tr mapped by x' = ax + bx * x, y' = ay + by * y. */
 void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by, double px_per_pt);

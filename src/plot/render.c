@@ -201,14 +201,38 @@ static void draw_panel(cairo_t *cr, pl_axes *ax, double px_per_pt)
     pl__draw_boxes(cr, ax, &g);
 }
 
-void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, double y_hi)
+/* Unhinted text: the same glyph layout in every format and on every machine. */
+static void font_options(cairo_t *cr)
 {
     cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE); /* same glyph layout in every format and machine */
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
     cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
     cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
     cairo_set_font_options(cr, fo);
     cairo_font_options_destroy(fo);
+}
+
+bool pl__plot_rect_px(pl_figure *fig, int row, int col, pl_rect *out)
+{
+    pl_axes *ax = pl_figure_panel(fig, row, col);
+    if (!ax) return false;
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(surf);
+    double s = fig->dpi / 72.0;
+    cairo_scale(cr, s, s);
+    font_options(cr);
+    panel_geom g;
+    memset(&g, 0, sizeof g);
+    panel_layout(cr, ax, &g, s);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    *out = (pl_rect){g.plot.x * s, g.plot.y * s, g.plot.w * s, g.plot.h * s};
+    return true;
+}
+
+void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, double y_hi)
+{
+    font_options(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     double band = pl__title_band(fig);
