@@ -377,6 +377,260 @@ static void test_decimated_matches_full(void **state)
     }
 }
 
+
+/* ---- golden images: compared inside the plot areas only (text stays out: fonts differ between machines) */
+static pl_figure *golden_chart(void)
+{
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 320, .height_px = 240, .dpi = 72}, &fig, &err), PL_OK);
+    pl_axes *ax = pl_figure_panel(fig, 0, 0);
+    double x[60], lo[60], hi[60], y[60], y2[60], fx[3] = {10, 30, 50}, fy[3];
+    for (int i = 0; i < 60; i++) {
+        x[i] = i;
+        hi[i] = 1 + 0.01 * i;
+        lo[i] = -hi[i];
+        y[i] = 0.8 * sin(i * 0.2);
+        y2[i] = 1.3 * cos(i * 0.1);
+    }
+    for (int k = 0; k < 3; k++) fy[k] = y2[(int)fx[k]];
+    assert_int_equal(pl_axes_band(ax, x, lo, hi, 60, 0, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_line(ax, x, hi, 60, &(pl_style){.color = PL_GREEN, .dash = PL_DASHED}, &err), PL_OK);
+    assert_int_equal(pl_axes_line(ax, x, y, 60, &(pl_style){.width = 1.5}, &err), PL_OK);
+    assert_int_equal(pl_axes_line(ax, x, y2, 60, &(pl_style){.dash = PL_DASHED}, &err), PL_OK);
+    assert_int_equal(pl_axes_line(ax, fx, fy, 3, &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CROSS},
+                                  &err), PL_OK);
+    assert_int_equal(pl_axes_hline(ax, 0, NULL, &err), PL_OK);
+    return fig;
+}
+
+static pl_figure *golden_bars_hist(void)
+{
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 400, .height_px = 200, .dpi = 72, .cols = 2}, &fig,
+                                   &err), PL_OK);
+    double h[5] = {3, 7, 1, 0, 4.5};
+    uint32_t c[5] = {PL_GREEN, PL_RED, 0, PL_ORANGE, PL_GREY};
+    assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 0), h, NULL, c, 5, NULL, &err), PL_OK);
+    double v[500];
+    for (int i = 0; i < 500; i++) v[i] = sin(i * 0.37) * sin(i * 0.11) * 3;
+    pl_axes *ax = pl_figure_panel(fig, 0, 1);
+    assert_int_equal(pl_axes_hist(ax, v, 500, 15, -3, 3, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_vline(ax, 1.5, &(pl_style){.color = PL_RED, .dash = PL_DASHED}, &err), PL_OK);
+    return fig;
+}
+
+static pl_figure *golden_trace(void)
+{
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 320, .height_px = 240, .dpi = 72}, &fig, &err), PL_OK);
+    pl_trace *tr;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 0, 2, NULL, &tr, &err), PL_OK);
+    double v[1000];
+    for (int chunk = 0; chunk < 200; chunk++) {
+        for (int i = 0; i < 1000; i++) {
+            int k = chunk * 1000 + i;
+            v[i] = (k % 40000 < 60) ? 40.0 : -65 + 3 * sin(k * 1e-4);
+            if (k > 120000 && k < 130000) v[i] = NAN;
+        }
+        assert_int_equal(pl_trace_feed(tr, chunk * 1000 * 1e-5, 1e-5, v, 1000, &err), PL_OK);
+    }
+    return fig;
+}
+
+static void check_golden(const char *name, pl_figure *fig)
+{
+    pl_error err;
+    assert_int_equal(pl_figure_save(fig, tmp(name), &err), PL_OK);
+    char gpath[1024];
+    snprintf(gpath, sizeof gpath, "%s/%s", golden_dir, name);
+    if (getenv("PLATEAU_PLOT_UPDATE_GOLDEN")) {
+        assert_int_equal(pl_figure_save(fig, gpath, &err), PL_OK);
+        return;
+    }
+    image a = load_png(tmp(name)), g = load_png(gpath);
+    assert_int_equal(a.w, g.w);
+    assert_int_equal(a.h, g.h);
+    long differ = 0, count = 0;
+    for (int r = 0; r < 4; r++) {
+        for (int c = 0; c < 4; c++) {
+            pl_rect p;
+            if (!pl__plot_rect_px(fig, r, c, &p)) continue;
+            for (int y = (int)p.y + 2; y < (int)(p.y + p.h) - 2; y++) {
+                for (int x = (int)p.x + 2; x < (int)(p.x + p.w) - 2; x++) {
+                    int ca[3], cg[3];
+                    px(&a, x, y, ca);
+                    px(&g, x, y, cg);
+                    int d = 0;
+                    for (int k = 0; k < 3; k++) d = abs(ca[k] - cg[k]) > d ? abs(ca[k] - cg[k]) : d;
+                    differ += d > 48;
+                    count++;
+                }
+            }
+        }
+    }
+    printf("# golden %s: %ld of %ld plot-area pixels differ by > 48\n", name, differ, count);
+    assert_true(count > 10000);
+    assert_true(differ <= count / 200);
+    unload(&a);
+    unload(&g);
+}
+
+static void test_golden(void **state)
+{
+    (void)state;
+    pl_figure *figs[3] = {golden_chart(), golden_bars_hist(), golden_trace()};
+    const char *names[3] = {"chart.png", "bars_hist.png", "trace.png"};
+    for (int i = 0; i < 3; i++) {
+        check_golden(names[i], figs[i]);
+        pl_figure_free(figs[i]);
+    }
+}
+
+/* ---- outputs */
+static size_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    *n = file_size(path);
+    char *buf = malloc(*n + 1);
+    assert_int_equal(fread(buf, 1, *n, f), *n);
+    buf[*n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static long count_str(const char *buf, size_t n, const char *needle)
+{
+    long k = 0;
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++) k += memcmp(buf + i, needle, m) == 0;
+    return k;
+}
+
+static void test_formats(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *a = golden_chart(), *b = golden_bars_hist(), *c = golden_trace();
+    pl_axes_title(pl_figure_panel(a, 0, 0), "Error vs position");
+    pl_axes_labels(pl_figure_panel(a, 0, 0), "Position (mm)", "Error (V)");
+    assert_int_equal(pl_figure_save(a, tmp("a.svg"), &err), PL_OK);
+    assert_int_equal(pl_figure_save(a, tmp("a.jpg"), &err), PL_OK);
+    assert_int_equal(pl_figure_save(a, tmp("a.JPEG"), &err), PL_OK);
+    assert_int_equal(pl_figure_save(a, tmp("a.pdf"), &err), PL_OK);
+    assert_int_equal(pl_figure_save_as(a, tmp("a.out"), PL_FMT_PNG, &err), PL_OK);
+    assert_int_equal(pl_figure_save(a, tmp("a.gif"), &err), PL_EARG);
+    assert_int_equal(file_size(tmp("a.gif")), 0);
+    size_t n;
+    char *svg = slurp(tmp("a.svg"), &n);
+    assert_true(strncmp(svg, "<?xml", 5) == 0);
+    assert_non_null(strstr(svg, "width=\"320pt\""));
+    assert_non_null(strstr(svg, "</svg>"));
+    free(svg);
+    char *jpg = slurp(tmp("a.jpg"), &n);
+    assert_true((unsigned char)jpg[0] == 0xFF && (unsigned char)jpg[1] == 0xD8);
+    assert_true((unsigned char)jpg[n - 2] == 0xFF && (unsigned char)jpg[n - 1] == 0xD9);
+    for (size_t i = 0; i + 9 < n; i++) { /* SOF0 holds height and width */
+        if ((unsigned char)jpg[i] == 0xFF && (unsigned char)jpg[i + 1] == 0xC0) {
+            assert_int_equal(((unsigned char)jpg[i + 5] << 8) | (unsigned char)jpg[i + 6], 240);
+            assert_int_equal(((unsigned char)jpg[i + 7] << 8) | (unsigned char)jpg[i + 8], 320);
+            break;
+        }
+    }
+    free(jpg);
+    image im = load_png(tmp("a.out"));
+    assert_int_equal(im.w, 320);
+    unload(&im);
+
+    /* a 3-page PDF; pages take their figures' sizes */
+    pl_pdf *doc;
+    assert_int_equal(pl_pdf_open(tmp("three.pdf"), &doc, &err), PL_OK);
+    assert_int_equal(pl_pdf_add(doc, a, &err), PL_OK);
+    assert_int_equal(pl_pdf_add(doc, b, &err), PL_OK);
+    assert_int_equal(pl_pdf_add(doc, c, &err), PL_OK);
+    assert_int_equal(pl_pdf_pages(doc), 3);
+    assert_int_equal(file_size(tmp("three.pdf")), 0); /* nothing under the final name before close */
+    assert_int_equal(pl_pdf_close(doc, &err), PL_OK);
+    char *pdf = slurp(tmp("three.pdf"), &n);
+    assert_true(strncmp(pdf, "%PDF-", 5) == 0);
+    assert_int_equal(count_str(pdf, n, "/Type /Page\n") + count_str(pdf, n, "/Type /Page "), 3);
+    assert_true(count_str(pdf, n, "/MediaBox [ 0 0 400 200 ]") == 1);
+    free(pdf);
+    /* aborted and empty documents leave nothing */
+    assert_int_equal(pl_pdf_open(tmp("gone.pdf"), &doc, &err), PL_OK);
+    assert_int_equal(pl_pdf_add(doc, a, &err), PL_OK);
+    pl_pdf_abort(doc);
+    assert_int_equal(pl_pdf_open(tmp("empty.pdf"), &doc, &err), PL_OK);
+    assert_int_equal(pl_pdf_close(doc, &err), PL_EARG);
+    assert_int_equal(access(tmp("gone.pdf"), F_OK), -1);
+    assert_int_equal(access(tmp("empty.pdf"), F_OK), -1);
+    /* an output that cannot be written: a clear error naming the file, nothing left behind */
+    FILE *f = fopen(tmp("plain"), "w");
+    fclose(f);
+    assert_int_not_equal(pl_figure_save(a, tmp("plain/x.png"), &err), PL_OK);
+    assert_non_null(strstr(err.path, "plain")); /* the folder that cannot be made, or the file */
+    pl_figure_free(a);
+    pl_figure_free(b);
+    pl_figure_free(c);
+}
+
+/* A full figure built and saved with the n-th allocation failing, for every n: errors, never crashes or leaks. */
+static pl_status build_and_save(const char *path, pl_error *err)
+{
+    pl_figure *fig;
+    pl_figure_spec spec = {.width_px = 300, .height_px = 200, .dpi = 72, .rows = 1, .cols = 2, .title = "t"};
+    pl_status st = pl_figure_new(&spec, &fig, err);
+    if (st) return st;
+    double v[100];
+    for (int i = 0; i < 100; i++) v[i] = sin(i);
+    const char *names[3] = {"a", "b", "c"};
+    pl_trace *tr;
+    pl_axes *ax = pl_figure_panel(fig, 0, 0);
+    if (!(st = pl_trace_new(ax, 0, 1, &(pl_style){.label = "trace"}, &tr, err)) &&
+        !(st = pl_trace_feed(tr, 0, 0.01, v, 100, err)) && !(st = pl_axes_line(ax, v, v, 100, NULL, err)) &&
+        !(st = pl_axes_band(ax, v, v, v, 100, 0, "band", err)) && !(st = pl_axes_text(ax, PL_LOC_UPPER_LEFT, "x", err)) &&
+        !(st = pl_axes_bars(pl_figure_panel(fig, 0, 1), v, names, NULL, 3, NULL, err)) &&
+        !(st = pl_axes_hist(pl_figure_panel(fig, 0, 1), v, 100, 10, 0, 0, NULL, err)))
+        st = pl_figure_save(fig, path, err);
+    pl_figure_free(fig);
+    return st;
+}
+
+static void test_alloc_faults(void **state)
+{
+    (void)state;
+    pl_error err;
+    const char *fmts[] = {"f.png", "f.jpg", "f.svg", "f.pdf"};
+    for (int k = 0; k < 4; k++) {
+        int failures = 0;
+        for (long n = 1; n < 60; n++) {
+            pl_mem_fail_after(n);
+            pl_status st = build_and_save(tmp(fmts[k]), &err);
+            pl_mem_fail_after(0);
+            if (st == PL_OK) break;
+            assert_int_equal(st, PL_ENOMEM);
+            failures++;
+        }
+        assert_true(failures >= 5);
+        assert_int_equal(build_and_save(tmp(fmts[k]), &err), PL_OK);
+    }
+    /* over budget is PL_EBUDGET, and the charged memory returns to where it was */
+    size_t before = pl_mem_charged();
+    pl_mem_set_limit(before + 4096);
+    assert_int_equal(build_and_save(tmp("g.png"), &err), PL_EBUDGET);
+    pl_mem_set_limit(0);
+    assert_int_equal(pl_mem_charged(), before);
+}
+
 int main(int argc, char **argv)
 {
     golden_dir = argc > 1 ? argv[1] : "tests/plot/golden";
@@ -384,6 +638,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ticks_awkward),
         cmocka_unit_test(test_sizes_and_panels),
         cmocka_unit_test(test_nothing_outside),
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_alloc_faults),
         cmocka_unit_test(test_decimated_matches_full),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
