@@ -122,7 +122,6 @@ static pl_figure *track_figure(void)
              "sigma gradient  0.00231\nsigma threshold 0.00300\nlinearity       %d fail pts\noffset          -0.0042 V",
              nf);
     CHECK(pl_axes_text(ax, PL_LOC_LOWER_LEFT, metrics, &err));
-    pl_axes_legend(ax, PL_LOC_UPPER_LEFT);
     CHECK(pl_axes_badge(ax, nf ? PL_VERDICT_FAIL : PL_VERDICT_PASS, NULL, &err));
 
     double var[SEG];

@@ -179,7 +179,7 @@ pl_status pl_axes_text(pl_axes *ax, pl_loc where, const char *text, pl_error *er
     if (!it) return err ? err->code : PL_ENOMEM;
     it->text = (char *)(it + 1);
     memcpy(it->text, text, len + 1);
-    it->where = (where >= PL_LOC_UPPER_RIGHT && where < PL_LOC_NONE) ? where : PL_LOC_UPPER_LEFT;
+    it->where = (where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_BEST && where != PL_LOC_NONE) ? where : PL_LOC_BEST;
     pl__add_item(ax, it);
     return PL_OK;
 }

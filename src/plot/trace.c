@@ -210,9 +210,8 @@ static double clampc(double v)
 /* The path of a trace. Each column (a quarter of a pixel at the figure's resolution) enters at its left edge at its
  * first sample, visits its extremes at its centre when they lie beyond first and last, and leaves at its right edge
  * at its last sample: at that resolution this covers the same pixels as the line through every sample. */
-void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by, double px_per_pt)
+void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by)
 {
-    (void)px_per_pt;
     bool move = true;
     double col_w = 1.0 / tr->cols_per_x;
     for (size_t c = 0; c < tr->ncol; c++) {
