@@ -50,8 +50,9 @@
  *
  * Errors: calls that can fail return pl_status and fill err (may be NULL); NULL objects give PL_EARG. Setters
  * (titles, labels, limits) cannot fail and return nothing; they ignore a NULL panel.
- * Memory: every buffer through pl_alloc (charged to the budget): per trace 16 bytes x 2 x the panel's pixel width,
- * per series its arrays, per raster save one strip of the image (width x 64 rows x 4 bytes) plus the encoder's state. */
+ * Memory: every buffer through pl_alloc (charged to the budget): per trace 33 bytes x 4 x the panel's pixel width
+ * (40 KiB for a 300-pixel panel, whatever the sample count), per series a copy of its arrays, per raster save one
+ * strip of the image (width x 128 rows x 4 bytes) plus the encoder's state (about 300 KiB). */
 #ifndef PLATEAU_PLOT_H
 #define PLATEAU_PLOT_H
 
