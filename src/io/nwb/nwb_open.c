@@ -101,10 +101,11 @@ static pl_status scan_group(scan_ctx *c, const char *group)
     return PL_OK;
 }
 
-static ptrdiff_t find_series(const pl_recording *r, const char *location)
+static ptrdiff_t find_series(const pl_recording *r, haddr_t addr)
 {
+    const nwb_file *f = r->impl;
     for (size_t i = 0; i < r->n_series; i++)
-        if (!strcmp(r->series[i].location, location))
+        if (f->info[i].addr == addr)
             return (ptrdiff_t)i;
     return -1;
 }
@@ -117,12 +118,12 @@ static void number_sweeps(pl_recording *r, const nwb_tables *t)
     for (size_t i = 0; i < n; i++) {
         pl_series_info *s = &r->series[i];
         int32_t sweep;
-        char other[512];
-        nwb_tables_lookup(t, s->location, &sweep, other, sizeof other);
+        haddr_t other;
+        nwb_tables_lookup(t, ((nwb_file *)r->impl)->info[i].addr, &sweep, &other);
         if (s->sweep < 0)
             s->sweep = sweep; /* the series' own sweep_number wins over a table row id */
         if (partner)
-            partner[i] = other[0] ? find_series(r, other) : -1;
+            partner[i] = other != HADDR_UNDEF ? find_series(r, other) : -1;
     }
     for (size_t i = 0; partner && i < n; i++) {
         pl_series_info *s = &r->series[i];
