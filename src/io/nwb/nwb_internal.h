@@ -49,6 +49,14 @@ typedef struct nwb_file {
 } nwb_file;
 
 /* --- nwb_h5.c: small HDF5 helpers; all of them are silent and never print. */
+/* Allocations of helpers that report "absent" on failure: the first failure is remembered, so that open reports
+ * out-of-memory (or the budget) instead of a misleading "no nwb_version" or a missing series. */
+void *nwb_alloc(size_t size, const char *what);
+void *nwb_calloc(size_t count, size_t size, const char *what);
+void *nwb_realloc(void *ptr, size_t size, const char *what);
+void nwb_alloc_reset(void);
+/* True (and err filled) when an allocation failed since the last reset. */
+bool nwb_alloc_failed(pl_error *err);
 void nwb_h5_silence(void);
 /* The innermost HDF5 error description on the current stack ("truncated file: eof = ..."), or "". */
 const char *nwb_h5_last_error(char *buf, size_t size);

@@ -34,9 +34,9 @@ int32_t nwb_number_in_name(const char *name)
     if (best >= 0)
         return (int32_t)best;
     size_t n = strlen(name), k = n;
-    while (k > 0 && n - k < 9 && isdigit((unsigned char)name[k - 1]))
+    while (k > 0 && isdigit((unsigned char)name[k - 1]))
         k--;
-    return k < n ? (int32_t)strtol(name + k, NULL, 10) : -1;
+    return k < n && n - k < 10 ? (int32_t)strtol(name + k, NULL, 10) : -1;
 }
 
 /* Trailing number of the last path component ("/general/intracellular_ephys/electrode_0" -> 0). */

@@ -50,7 +50,7 @@ static bool read_ints(hid_t file, const char *path, int64_t **out, hsize_t *n)
     hsize_t rows = rows_of(d);
     bool ok = false;
     if (rows) {
-        *out = pl_alloc(rows * sizeof **out, "NWB icephys table", NULL);
+        *out = nwb_alloc(rows * sizeof **out, "NWB icephys table");
         ok = *out && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0;
     }
     H5Dclose(d);
@@ -137,8 +137,8 @@ static bool read_ts_column(hid_t file, const char *path, haddr_t **addrs, hsize_
         H5Tinsert(mt, "idx_start", HOFFSET(ts_reference, idx_start), H5T_NATIVE_INT32);
         H5Tinsert(mt, "count", HOFFSET(ts_reference, count), H5T_NATIVE_INT32);
         H5Tinsert(mt, "timeseries", HOFFSET(ts_reference, ts), H5T_STD_REF_OBJ);
-        v = pl_alloc(rows * sizeof *v, "NWB recordings table", NULL);
-        *addrs = pl_calloc(rows, sizeof **addrs, "NWB recordings table", NULL);
+        v = nwb_alloc(rows * sizeof *v, "NWB recordings table");
+        *addrs = nwb_calloc(rows, sizeof **addrs, "NWB recordings table");
         if (v && *addrs && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
             for (hsize_t i = 0; i < rows; i++) /* idx_start -1: no series in this row (a response without stimulus) */
                 (*addrs)[i] = v[i].idx_start >= 0 ? ref_addr(file, &v[i].ts) : HADDR_UNDEF;
