@@ -47,8 +47,14 @@ bool nwb_alloc_failed(pl_error *err)
     return alloc_failed;
 }
 
-/* HDF5 prints its error stack to stderr by default; the library never prints. */
-void nwb_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* HDF5 prints its error stack to stderr by default; the library never prints. Also caps HDF5's free lists. */
+void nwb_h5_silence(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* HDF5 keeps freed blocks on its own free lists, by default without limit; cap them (bytes, global / per list)
+     * so that memory stays flat however many chunks a file has. */
+    H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 1 << 20, 256 << 10);
+}
 
 typedef struct {
     char *buf;

@@ -11,6 +11,8 @@
 #define NWB_CHUNK_CACHE_BYTES ((size_t)4 << 20)
 /* Metadata HDF5 keeps per open file (B-tree nodes, object headers), estimated for scheduling. */
 #define NWB_METADATA_BYTES ((size_t)4 << 20)
+/* HDF5's free lists (regular, array and block lists capped at 1 MiB each by nwb_h5_silence). */
+#define NWB_FREE_LIST_BYTES ((size_t)3 << 20)
 
 /* How samples are stored: read in their own type and widened in place (HDF5's own conversion to double is slower). */
 typedef enum {

@@ -172,12 +172,13 @@ static void nwb_close(pl_recording *r)
     r->impl = NULL;
 }
 
-/* The chunk cache, HDF5's metadata, and a compressed plus a decompressed copy of the largest chunk (filters
- * work on whole chunks, so a file written with huge chunks needs them whatever we do). */
+/* The chunk cache, HDF5's metadata cache and free lists, and a compressed plus a decompressed copy of the largest
+ * chunk (filters work on whole chunks, so a file written with huge chunks needs them whatever we do). */
 static size_t nwb_memory_need(const pl_recording *r)
 {
     const nwb_file *f = r->impl;
-    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + (size_t)f->max_chunk * 2 + ((size_t)1 << 20);
+    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + NWB_FREE_LIST_BYTES + (size_t)f->max_chunk * 2 +
+           ((size_t)1 << 20);
 }
 
 const pl_recording_ops nwb_ops = {nwb_read, nwb_read_times, nwb_close, nwb_memory_need};
