@@ -8,26 +8,26 @@
 #include "plateau/mem.h"
 
 /* Kink: a two-component onset shows as a dip of the acceleration of dV/dt while dV/dt is still rising. Between the
- * first sample at kink_start_fraction of the maximum and the upstroke, the deepest interior local minimum of
- * d2V/dt2 (central difference of dV/dt, mV/ms^2) is a kink when dV/dt there is at least kink_min_ratio of the
- * maximum, the acceleration dropped by kink_min_depth of its largest value before it, and the upstroke follows at
- * least kink_min_interval_ms later. count = the interior minima that pass; the values are those of the deepest. */
+ * first sample at kink_start_fraction of the maximum (s0) and the upstroke, the deepest interior local minimum of
+ * the acceleration (forward difference of dV/dt, mV/ms^2) is a kink when dV/dt there is at least kink_min_ratio of
+ * the maximum, the acceleration dropped by kink_min_depth of its largest value since s0, and the upstroke follows at
+ * least kink_min_interval_ms later. count = 1 when a kink passes (as the original reports); height = dV/dt at the
+ * kink; slope = least-squares slope of dV/dt over s0..kink (the first component's rise, mV/ms^2). */
 static void find_kink(const pl_ephys_params *p, const double *dvdt, size_t thr, size_t up, double rate,
                       pl_ephys_spike *sp)
 {
     sp->kink_count = 0;
     sp->kink_interval_ms = sp->kink_ratio = sp->kink_height_mV_ms = sp->kink_slope_mV_ms2 = NAN;
-    double top = dvdt[up];
+    double top = dvdt[up], ms = 1000.0 / rate;
     size_t s0 = thr;
     while (s0 < up && dvdt[s0] < p->kink_start_fraction * top)
         s0++;
     if (up < s0 + 3)
         return;
-    double ms = 1000.0 / rate;
-#define ACC(i) ((dvdt[(i) + 1] - dvdt[(i)-1]) / (2.0 * ms))
-    double best = INFINITY, acc_max = ACC(s0 + 1);
+#define ACC(i) ((dvdt[(i) + 1] - dvdt[(i)]) / ms)
+    double best = INFINITY, acc_max = ACC(s0);
     size_t best_i = 0;
-    for (size_t i = s0 + 2; i + 1 < up; i++) {
+    for (size_t i = s0 + 1; i + 1 < up; i++) {
         double a = ACC(i), prev = ACC(i - 1), next = ACC(i + 1);
         if (prev > acc_max)
             acc_max = prev;
@@ -36,19 +36,28 @@ static void find_kink(const pl_ephys_params *p, const double *dvdt, size_t thr, 
         double ratio = dvdt[i] / top, depth = (acc_max - a) / acc_max, interval = (double)(up - i) * ms;
         if (ratio < p->kink_min_ratio || depth < p->kink_min_depth || interval < p->kink_min_interval_ms)
             continue;
-        sp->kink_count++;
+        sp->kink_count = 1;
         if (a < best) {
             best = a;
             best_i = i;
         }
     }
-    if (sp->kink_count) {
-        sp->kink_interval_ms = (double)(up - best_i) * ms;
-        sp->kink_ratio = dvdt[best_i] / top;
-        sp->kink_height_mV_ms = dvdt[best_i];
-        sp->kink_slope_mV_ms2 = best;
-    }
 #undef ACC
+    if (!sp->kink_count)
+        return;
+    sp->kink_interval_ms = (double)(up - best_i) * ms;
+    sp->kink_ratio = dvdt[best_i] / top;
+    sp->kink_height_mV_ms = dvdt[best_i];
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, m = (double)(best_i - s0 + 1);
+    for (size_t i = s0; i <= best_i; i++) {
+        double x = (double)(i - s0) * ms;
+        sx += x;
+        sy += dvdt[i];
+        sxx += x * x;
+        sxy += x * dvdt[i];
+    }
+    double den = sxx - sx * sx / m;
+    sp->kink_slope_mV_ms2 = den > 0.0 ? (sxy - sx * sy / m) / den : NAN;
 }
 
 /* Threshold and upstroke of the peak at pk, looking back pre_ms but not past the previous peak. Returns false
