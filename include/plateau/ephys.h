@@ -20,6 +20,8 @@ typedef struct pl_ephys_params {
     double stimulus_threshold_pA;   /* 5: a stimulus run is |I| above this */
     double baseline_threshold_pA;   /* 0.01 (ABF: 5): the baseline run is |I| below this */
     double min_stimulus_s;          /* 0.3 */
+    double level_change_window_ms;  /* 1: runs are split where the level changes for this long (0: never, as the
+                                       original, which merged a test pulse and the step that follows it) */
     double min_flat_ratio;          /* 0.70: share of the run within square_level of the maximum */
     double square_level;            /* 0.9 */
     double no_step_mode_share;      /* 0.9: a sweep without a step is valid when one value covers this share */

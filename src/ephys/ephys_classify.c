@@ -38,25 +38,64 @@ static double rounded_mode(const double *x, size_t from, size_t to, double *tmp,
     return best / 10.0;
 }
 
-/* Longest run (first of equal length) of samples with |I| > level, or the first run with |I| < level when
- * `below`. Returns false when there is none. */
-static bool find_run(const double *x, size_t n, double level, bool below, bool first_only, size_t *s, size_t *e)
+/* First run of samples with |I| < level (the baseline). Returns false when there is none. */
+static bool first_quiet_run(const double *x, size_t n, double level, size_t *s, size_t *e)
+{
+    size_t i = 0;
+    while (i < n && !(fabs(x[i]) < level))
+        i++;
+    if (i == n)
+        return false;
+    *s = i;
+    while (i < n && fabs(x[i]) < level)
+        i++;
+    *e = i - 1;
+    return true;
+}
+
+/* Mean of x over [from, to), clipped to [lo, hi]. */
+static double mean_clipped(const double *x, long from, long to, long lo, long hi)
+{
+    from = from < lo ? lo : from;
+    to = to > hi + 1 ? hi + 1 : to;
+    double sum = 0.0;
+    for (long i = from; i < to; i++)
+        sum += x[i];
+    return to > from ? sum / (double)(to - from) : 0.0;
+}
+
+/* A level change inside a run: consecutive samples jump by more than `level` and the means of the `m` samples
+ * after and before differ by as much (so noise does not split a step). m == 0 disables splitting. */
+static bool level_change(const double *x, size_t i, size_t run_start, size_t n, double level, size_t m)
+{
+    if (m == 0 || i <= run_start || !(fabs(x[i] - x[i - 1]) > level))
+        return false;
+    long li = (long)i, mm = (long)m;
+    double after = mean_clipped(x, li, li + mm, (long)run_start, (long)n - 1);
+    double before = mean_clipped(x, li - mm, li, (long)run_start, (long)n - 1);
+    return fabs(after - before) > level;
+}
+
+/* Longest segment (first of equal length) with |I| > level and one current level: a run that holds a test pulse
+ * and the step back to back is split where the level changes. Returns false when no sample exceeds the level. */
+static bool longest_step(const double *x, size_t n, double level, size_t m, size_t *s, size_t *e, bool *split)
 {
     size_t best_len = 0;
+    *split = false;
     for (size_t i = 0; i < n;) {
-        if (below ? !(fabs(x[i]) < level) : !(fabs(x[i]) > level)) {
+        if (!(fabs(x[i]) > level)) {
             i++;
             continue;
         }
-        size_t j = i;
-        while (j < n && (below ? fabs(x[j]) < level : fabs(x[j]) > level))
+        size_t run_start = i, j = i + 1;
+        while (j < n && fabs(x[j]) > level && !level_change(x, j, run_start, n, level, m))
             j++;
+        if (j < n && fabs(x[j]) > level)
+            *split = true;
         if (j - i > best_len) {
             best_len = j - i;
             *s = i;
             *e = j - 1;
-            if (first_only)
-                return true;
         }
         i = j;
     }
@@ -84,7 +123,7 @@ void ephys_classify(const pl_ephys_params *p, const double *i_pA, const double *
 {
     out->valid = false;
     size_t s = 0, e = 0;
-    if (find_run(i_pA, n, p->baseline_threshold_pA, true, true, &s, &e)) {
+    if (first_quiet_run(i_pA, n, p->baseline_threshold_pA, &s, &e)) {
         win->bs = s;
         win->be = e;
     } else {
@@ -97,7 +136,11 @@ void ephys_classify(const pl_ephys_params *p, const double *i_pA, const double *
         ephys_note(out, note);
     }
     double share = 0.0;
-    if (!find_run(i_pA, n, p->stimulus_threshold_pA, false, false, &s, &e)) {
+    bool split = false;
+    size_t m = ephys_samples(p->level_change_window_ms, rate);
+    if (p->level_change_window_ms > 0.0 && m < 1)
+        m = 1;
+    if (!longest_step(i_pA, n, p->stimulus_threshold_pA, m, &s, &e, &split)) {
         win->ss = 0;
         win->se = n - 1;
         out->stimulus_level_pA = rounded_mode(i_pA, 0, n - 1, tmp, &share);
@@ -112,6 +155,8 @@ void ephys_classify(const pl_ephys_params *p, const double *i_pA, const double *
     }
     win->ss = s;
     win->se = e;
+    if (split)
+        ephys_note(out, "current runs holding several levels were split where the level changes");
     out->stimulus_level_pA = rounded_mode(i_pA, s, e, tmp, &share);
     double dur = (double)(e - s + 1) / rate;
     if (dur < p->min_stimulus_s) {

@@ -17,7 +17,7 @@ typedef struct {
 #define D(f) {#f, offsetof(pl_ephys_params, f), false}
 #define I(f) {#f, offsetof(pl_ephys_params, f), true}
 static const param_field fields[] = {
-    D(stimulus_threshold_pA), D(baseline_threshold_pA), D(min_stimulus_s), D(min_flat_ratio), D(square_level),
+    D(stimulus_threshold_pA), D(baseline_threshold_pA), D(min_stimulus_s), D(level_change_window_ms), D(min_flat_ratio), D(square_level),
     D(no_step_mode_share), D(fallback_baseline_ms), D(artifact_d2_mV_s2), D(lowpass_min_rate_Hz),
     D(lowpass_cutoff_Hz), I(lowpass_order), D(median_kernel_ms), D(pre_ms), D(post_ms), D(threshold_fraction),
     D(fast_trough_fraction), D(peak_height_mV), D(prominence_mV), D(min_peak_distance_ms),
@@ -34,6 +34,7 @@ void pl_ephys_params_default(pl_ephys_params *p)
         .stimulus_threshold_pA = 5.0,
         .baseline_threshold_pA = 0.01,
         .min_stimulus_s = 0.3,
+        .level_change_window_ms = 1.0,
         .min_flat_ratio = 0.70,
         .square_level = 0.9,
         .no_step_mode_share = 0.9,

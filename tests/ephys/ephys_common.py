@@ -85,3 +85,39 @@ def spike_oracle(v, rate, ss, se, params):
         if v[p] - v[thr] >= params["min_threshold_to_peak_mV"]:
             spikes.append((int(p), float(v[p]), float(v[thr])))
     return spikes
+
+
+def nwb_pairs_by_name(path):
+    """NWB files without sweep numbers (bluepyefe's): acquisition 'ic__X' pairs with stimulus 'ics__X'."""
+    import h5py
+    out = []
+    with h5py.File(path, "r") as f:
+        acq, stim = f["acquisition"], f["stimulus/presentation"]
+        for n, key in enumerate(sorted(acq, key=lambda k: int(k.rsplit("__", 1)[-1]) if k[-1].isdigit() else 0)):
+            skey = key.replace("ic__", "ics__", 1)
+            if skey not in stim:
+                continue
+            g, s = acq[key], stim[skey]
+            v = g["data"][()].astype(np.float64) * float(g["data"].attrs.get("conversion", 1.0)) * 1e3
+            i = s["data"][()].astype(np.float64) * float(s["data"].attrs.get("conversion", 1.0)) * 1e12
+            out.append((n, float(g["starting_time"][()]), float(g["starting_time"].attrs["rate"]), i, v))
+    return out
+
+
+def abf_sweeps(path):
+    """Current-clamp ABF episodes with neo: the first mV signal and the protocol's 'Cmd 0' waveform in pA."""
+    import warnings
+    import neo
+    warnings.simplefilter("ignore")
+    r = neo.io.AxonIO(path)
+    block = r.read_block(lazy=False)
+    proto, names, units = r.read_raw_protocol()
+    out = []
+    for n, seg in enumerate(block.segments):
+        sig = seg.analogsignals[0]
+        v = np.asarray(sig.rescale("mV").magnitude[:, 0], dtype=np.float64)
+        i = np.asarray(proto[n][names.index("Cmd 0")], dtype=np.float64)
+        assert units[names.index("Cmd 0")] == "pA"
+        out.append((n, float(sig.t_start.rescale("s").magnitude), float(sig.sampling_rate.rescale("Hz").magnitude), i,
+                    v))
+    return out
