@@ -145,28 +145,29 @@ static double spike_mean(const pl_ephys_spike *s, size_t n, size_t offset)
 }
 #define SPIKE_MEAN(s, n, field) spike_mean((s), (n), offsetof(pl_ephys_spike, field))
 
-/* Coefficient of variation (population standard deviation over mean) of the ISIs of spikes [from, to). */
-static double isi_cv(const pl_ephys_spike *s, size_t from, size_t to, double *mean_out)
+/* Coefficient of variation (population standard deviation over mean, two passes) of the ISIs of spikes
+ * [from, to); ISIs from sample indices, so they are exact multiples of the sample interval. */
+static double isi_cv(const pl_ephys_spike *s, size_t from, size_t to, double ms, double *mean_out)
 {
     double sum = 0.0, sq = 0.0;
-    size_t k = 0;
-    for (size_t i = from + 1; i < to; i++) {
-        double d = (s[i].t_peak_s - s[i - 1].t_peak_s) * 1000.0;
-        sum += d;
-        sq += d * d;
-        k++;
-    }
+    size_t k = to > from + 1 ? to - from - 1 : 0;
+    for (size_t i = from + 1; i < to; i++)
+        sum += (double)(s[i].i_peak - s[i - 1].i_peak) * ms;
+    double m = k ? sum / (double)k : NAN;
     if (mean_out)
-        *mean_out = k ? sum / (double)k : NAN;
+        *mean_out = m;
     if (k < 1)
         return NAN;
-    double m = sum / (double)k, var = sq / (double)k - m * m;
-    return sqrt(var > 0.0 ? var : 0.0) / m;
+    for (size_t i = from + 1; i < to; i++) {
+        double d = (double)(s[i].i_peak - s[i - 1].i_peak) * ms - m;
+        sq += d * d;
+    }
+    return sqrt(sq / (double)k) / m;
 }
 
 static double ratio_of(double a, double b) { return b != 0.0 ? a / b : NAN; }
 
-static void summarise(const pl_ephys_params *p, const pl_ephys_spike *s, size_t n, double stim_dur_s,
+static void summarise(const pl_ephys_params *p, const pl_ephys_spike *s, size_t n, double stim_dur_s, double ms,
                       pl_ephys_sweep *out)
 {
     out->n_spikes = n;
@@ -187,7 +188,7 @@ static void summarise(const pl_ephys_params *p, const pl_ephys_spike *s, size_t 
     out->avg_upstroke_mV_ms = SPIKE_MEAN(s, n, upstroke_mV_ms);
     out->avg_downstroke_mV_ms = SPIKE_MEAN(s, n, downstroke_mV_ms);
     out->spike_frequency_Hz = stim_dur_s > 0.0 ? (double)n / stim_dur_s : NAN;
-    out->cv_isi = isi_cv(s, 0, n, &out->mean_isi_ms);
+    out->cv_isi = isi_cv(s, 0, n, ms, &out->mean_isi_ms);
     double bin_s = p->bin_ms / 1000.0;
     int nb = bin_s > 0.0 ? (int)ceil(stim_dur_s / bin_s - 1e-9) : 0;
     out->n_bins = nb < 0 ? 0 : nb > PL_EPHYS_MAX_BINS ? PL_EPHYS_MAX_BINS : nb;
@@ -201,7 +202,7 @@ static void summarise(const pl_ephys_params *p, const pl_ephys_spike *s, size_t 
             last++;
         out->bin_count[b] = last - first;
         if (last - first >= 2) /* one ISI gives 0, as in the original */
-            out->bin_cv_isi[b] = isi_cv(s, (size_t)first, (size_t)last, NULL);
+            out->bin_cv_isi[b] = isi_cv(s, (size_t)first, (size_t)last, ms, NULL);
         first = last;
     }
     out->middle_first_width = out->middle_first_threshold_to_peak = out->middle_first_fast_trough = NAN;
@@ -277,9 +278,9 @@ pl_status ephys_spikes(const pl_ephys_params *p, const double *v, const double *
         repolarisation(p, v, dvdt, at, stop, thr, rate, sp);
         sp->t_threshold_s = t0 + (double)thr / rate;
         sp->t_fast_trough_s = t0 + (double)sp->i_trough / rate;
-        sp->isi_ms = k ? (sp->t_peak_s - w->spikes[k - 1].t_peak_s) * 1000.0 : NAN;
+        sp->isi_ms = k ? (double)(at - w->spikes[k - 1].i_peak) * ms : NAN;
         find_kink(p, dvdt, thr, up, rate, sp);
     }
-    summarise(p, w->spikes, count, (double)(win->se - win->ss) / rate, out);
+    summarise(p, w->spikes, count, (double)(win->se - win->ss) / rate, ms, out);
     return PL_OK;
 }
