@@ -45,8 +45,12 @@ static void save(const char *path, const double *x, size_t n)
     }
 }
 
+static double *g_bufs[2]; /* the loaded input and output, freed on the error path too */
+
 static int fail(const pl_error *err)
 {
+    free(g_bufs[0]);
+    free(g_bufs[1]);
     char line[1024];
     fprintf(stderr, "%s\n", pl_error_line(err, line, sizeof line));
     return 3;
@@ -74,7 +78,7 @@ int main(int argc, char **argv)
         int order = atoi(argv[2]);
         if (pl_butter_lowpass(order, atof(argv[3]), b, a, &err))
             return fail(&err);
-        double *x = load(argv[4], &n);
+        double *x = g_bufs[0] = load(argv[4], &n);
         if (pl_filtfilt(b, a, order + 1, x, n, x, &err)) /* in place: y may equal x */
             return fail(&err);
         save(argv[5], x, n);
@@ -83,8 +87,8 @@ int main(int argc, char **argv)
     }
     if ((!strcmp(cmd, "medfilt") && argc == 5) || (!strcmp(cmd, "savgol") && argc == 6)) {
         int is_med = !strcmp(cmd, "medfilt");
-        double *x = load(argv[is_med ? 3 : 4], &n);
-        double *y = malloc((n ? n : 1) * sizeof *y);
+        double *x = g_bufs[0] = load(argv[is_med ? 3 : 4], &n);
+        double *y = g_bufs[1] = malloc((n ? n : 1) * sizeof *y);
         pl_status st = is_med ? pl_medfilt(x, n, atoi(argv[2]), y, &err)
                               : pl_savgol(x, n, atoi(argv[2]), atoi(argv[3]), y, &err);
         if (st)
@@ -95,7 +99,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "peaks") && argc == 6) {
-        double *x = load(argv[5], &n);
+        double *x = g_bufs[0] = load(argv[5], &n);
         size_t *pk, np;
         double *prom;
         if (pl_find_peaks(x, n, atof(argv[2]), atof(argv[3]), atof(argv[4]), &pk, &np, &prom, &err))
