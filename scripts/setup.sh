@@ -14,7 +14,7 @@ packages=(
   fontconfig fonts-dejavu-core
   # independent readers used by the tests, and tools for benchmarks and looking at outputs
   python3 python3-numpy python3-scipy python3-h5py python3-xlrd python3-openpyxl python3-neo
-  nodejs npm sqlite3 poppler-utils time hyperfine
+  sqlite3 poppler-utils time hyperfine
   # sanitizer and fuzzing runtime
   clang libclang-rt-14-dev
 )
@@ -23,6 +23,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js: the machine's own node and npm are used when present (Debian's npm conflicts with other installs).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -34,6 +36,6 @@ fi
 # Test oracles, pinned by tools/node/package-lock.json, in a project-local folder.
 if [ ! -d "$here/tools/node/node_modules/@duckdb/node-api" ] || [ ! -d "$here/tools/node/node_modules/hyparquet" ]; then
   echo "setup: installing the npm test oracles into tools/node"
-  (cd "$here/tools/node" && npm ci --silent --no-audit --no-fund)
+  (cd "$here/tools/node" && npm install --silent --no-audit --no-fund --no-save)
 fi
 echo "setup: done"

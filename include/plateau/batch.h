@@ -25,6 +25,7 @@ typedef struct pl_batch_input {
     char rel[PL_PATH_MAX];   /* relative to the root it was found under ("sub-01/cell.nwb"; the name for a file given directly) */
     uint64_t size;
     const char *format;      /* "nwb", "abf", "xlsx", "xls", or NULL when unknown */
+    char content_hash[65];   /* SHA-256 of the content, filled in by the engine before the job runs ("" if unknown) */
 } pl_batch_input;
 
 /* What a job reports for one file. */
@@ -52,13 +53,21 @@ typedef struct pl_batch_options {
     bool force;                 /* ignore the ledger's "done" */
     bool quiet;                 /* no per-file lines */
     int verbose;
+    bool in_process;            /* run jobs in this process, one at a time (debugging; no crash isolation) */
 } pl_batch_options;
 
 typedef struct pl_batch_summary {
     size_t total, done, skipped, failed;
-    double seconds;
+    size_t failed_by_code[PL_EINTERNAL + 1]; /* failures counted by pl_status */
+    double seconds;             /* wall time of the whole batch */
+    double job_seconds;         /* sum of the files' own times */
     size_t peak_rss;            /* largest worker peak RSS */
+    size_t peak_tree_rss;       /* largest sum of RSS over the parent and its running workers */
+    uint64_t work_units;
 } pl_batch_summary;
+
+/* Name of the ledger file the engine keeps in ledger_dir. */
+#define PL_LEDGER_NAME "plateau-ledger.sqlite"
 
 /* Walks files and folders (recursively), and "@list.txt" files listing paths, keeping files whose format (by magic
  * bytes; extension as a tie-breaker) is in `formats` (NULL-terminated, e.g. {"nwb","abf",NULL}). Skips hidden files,
@@ -73,6 +82,13 @@ const char *pl_detect_format(const char *path);
  * file failed. */
 pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs, size_t n, pl_job_fn job,
                        pl_job_estimate_fn estimate, void *ctx, pl_batch_summary *summary, pl_error *err);
+
+/* Combines the outputs and ledgers of shard runs (src folders) into dest: every output file is copied (hard-linked
+ * when possible) under the same relative path, ledgers are merged row by row. A file present in two sources with
+ * different content is an error, except SQLite result databases, which are handed to merge_db when given
+ * (e.g. the laser-trim database) and otherwise reported. */
+typedef pl_status (*pl_merge_db_fn)(const char *dest_db, const char *src_db, pl_error *err);
+pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_merge_db_fn merge_db, pl_error *err);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "plateau/batch.h"
 #include "plateau/mem.h"
 
 enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_TIMEOUT, ID_VERBOSE, ID_QUIET, ID_HELP };
@@ -228,4 +229,22 @@ int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv,
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[cmd->max_args]);
     *npos = pos;
     return 0;
+}
+
+void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
+                       pl_batch_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->label = label;
+    opt->jobs = common->jobs;
+    opt->memory_limit = common->memory_limit;
+    opt->timeout_s = common->timeout_s;
+    opt->progress = common->progress;
+    opt->log_path = common->log_path;
+    opt->ledger_dir = ledger_dir;
+    opt->shard_index = common->shard_index;
+    opt->shard_count = common->shard_count;
+    opt->force = force;
+    opt->quiet = common->quiet;
+    opt->verbose = common->verbose;
 }

@@ -72,6 +72,11 @@ void cli_print_help(const cli_command *cmd);
 /* Parses an integer option value in [lo, hi]. */
 int cli_int_arg(const cli_command *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
 
+struct pl_batch_options;
+/* The batch options every batch command shares, from the common options; ledger_dir is the output folder. */
+void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
+                       struct pl_batch_options *opt);
+
 extern const cli_command *const cli_commands[];
 extern const size_t cli_n_commands;
 

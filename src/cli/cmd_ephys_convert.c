@@ -1,24 +1,84 @@
+/* plateau ephys convert PATH... -o OUT: recordings (NWB, ABF) to per-cell bundles, each file in a worker process. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "plateau/batch.h"
+#include "plateau/bundle.h"
+#include "plateau/mem.h"
 
-/* Not yet implemented: parses its options (so --help works) and says so. */
-static int run(const cli_command *cmd, cli_common *common, int argc, char **argv)
+enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE };
+
+typedef struct {
+    const cli_command *cmd;
+    pl_bundle_options bundle;
+} convert_args;
+
+static int on_option(void *state, int id, const char *arg)
 {
-    int npos = 0;
-    int rc = cli_parse(cmd, common, argc, argv, NULL, NULL, &npos);
-    if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    fprintf(stderr, "plateau %s: not available in this build yet\n", cmd->name);
-    return CLI_EXIT_FAILED;
+    convert_args *a = state;
+    switch (id) {
+    case OPT_OUT: a->bundle.out_root = arg; break;
+    case OPT_NO_PLOTS: a->bundle.plots = false; break;
+    case OPT_FORCE: a->bundle.force = true; break;
+    case OPT_PLOT_FORMAT:
+        if (strcmp(arg, "png") && strcmp(arg, "svg") && strcmp(arg, "pdf") && strcmp(arg, "jpeg") && strcmp(arg, "jpg"))
+            return cli_usage_error(a->cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
+        a->bundle.plot_format = !strcmp(arg, "jpeg") ? "jpg" : arg;
+        break;
+    }
+    return 0;
 }
 
-static const cli_option options[] = {{0}};
+static int run(const cli_command *cmd, cli_common *common, int argc, char **argv)
+{
+    convert_args a = {.cmd = cmd};
+    pl_bundle_options_default(&a.bundle);
+    int npos = 0;
+    int rc = cli_parse(cmd, common, argc, argv, on_option, &a, &npos);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!a.bundle.out_root)
+        return cli_usage_error(cmd, "missing -o OUT (the folder for the bundles)");
+    pl_error err;
+    pl_error_clear(&err);
+    static const char *const formats[] = {"nwb", "abf", NULL};
+    pl_batch_input *inputs = NULL;
+    size_t n = 0;
+    if (pl_batch_walk(argv, (size_t)npos, formats, &inputs, &n, &err) != PL_OK) {
+        cli_print_error(&err);
+        return CLI_EXIT_FAILED;
+    }
+    if (n == 0) {
+        fprintf(stderr, "plateau ephys convert: no .nwb or .abf recordings found in the given paths\n");
+        pl_free(inputs);
+        return CLI_EXIT_FAILED;
+    }
+    pl_batch_options opt;
+    cli_batch_options(common, "convert", a.bundle.out_root, a.bundle.force, &opt);
+    pl_status st = pl_batch_run(&opt, inputs, n, pl_bundle_convert_job, pl_bundle_estimate, &a.bundle, NULL, &err);
+    pl_free(inputs);
+    cli_report_memory(common);
+    return st == PL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+static const cli_option options[] = {
+    {"output", 'o', "OUT", "folder for the bundles: OUT/<input's relative folder>/<file stem>/", OPT_OUT},
+    {"no-plots", 0, NULL, "do not draw the sweep grid plots", OPT_NO_PLOTS},
+    {"plot-format", 0, "FMT", "png (default), svg, pdf or jpeg", OPT_PLOT_FORMAT},
+    {"force", 0, NULL, "rebuild bundles that are already complete for the same source content", OPT_FORCE},
+    {0},
+};
 
 const cli_command cmd_ephys_convert = {
     .name = "ephys convert",
     .summary = "NWB/ABF recordings to per-cell bundles (tables, manifest, plots)",
     .usage = "PATH... -o OUT [options]",
+    .description =
+        "PATH is a recording or a folder searched recursively for .nwb and .abf files (by their bytes, not only their\n"
+        "names), or @LIST, a file listing paths. Each recording becomes a bundle folder with long-format Parquet\n"
+        "tables (sweep, t_s, value, unit, rate_Hz), manifest.json and sweep grid plots. A bundle already complete for\n"
+        "the same source content is skipped unless --force. Memory stays bounded whatever the file size.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,

@@ -1,24 +1,55 @@
+/* plateau merge -o DEST SHARD_OUT...: combine the outputs and ledgers of shard runs. */
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "plateau/batch.h"
 
-/* Not yet implemented: parses its options (so --help works) and says so. */
-static int run(const cli_command *cmd, cli_common *common, int argc, char **argv)
+enum { OPT_OUT = 100 };
+
+typedef struct {
+    const char *out;
+} merge_args;
+
+static int on_option(void *state, int id, const char *arg)
 {
-    int npos = 0;
-    int rc = cli_parse(cmd, common, argc, argv, NULL, NULL, &npos);
-    if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    fprintf(stderr, "plateau %s: not available in this build yet\n", cmd->name);
-    return CLI_EXIT_FAILED;
+    merge_args *a = state;
+    if (id == OPT_OUT)
+        a->out = arg;
+    return 0;
 }
 
-static const cli_option options[] = {{0}};
+static int run(const cli_command *cmd, cli_common *common, int argc, char **argv)
+{
+    merge_args a = {0};
+    int npos = 0;
+    int rc = cli_parse(cmd, common, argc, argv, on_option, &a, &npos);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!a.out)
+        return cli_usage_error(cmd, "missing -o DEST (the merged output folder)");
+    pl_error err;
+    pl_error_clear(&err);
+    if (pl_batch_merge(a.out, argv, (size_t)npos, NULL, &err) != PL_OK) {
+        cli_print_error(&err);
+        return CLI_EXIT_FAILED;
+    }
+    if (!common->quiet)
+        fprintf(stderr, "merge: %d output folder%s merged into %s\n", npos, npos == 1 ? "" : "s", a.out);
+    return CLI_EXIT_OK;
+}
+
+static const cli_option options[] = {
+    {"output", 'o', "DEST", "the merged output folder (created if needed)", OPT_OUT},
+    {0},
+};
 
 const cli_command cmd_merge = {
     .name = "merge",
-    .summary = "combine shard ledgers and result databases into one",
-    .usage = "OUT... -o MERGED",
+    .summary = "combine shard ledgers and outputs into one folder",
+    .usage = "-o DEST SHARD_OUT...",
+    .description = "Each SHARD_OUT is the output folder of one 'plateau ... --shard I/N' run. Outputs are copied\n"
+                   "(hard-linked when possible) under the same relative paths and the ledgers are merged, so the\n"
+                   "result is what one unsharded run would have written.",
     .common = 0,
     .options = options,
     .min_args = 1,

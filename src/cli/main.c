@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "plateau/afile.h"
 #include "plateau/mem.h"
-#include "version.h"
+#include "plateau/version.h"
 
 const cli_command *const cli_commands[] = {
     &cmd_demo,         &cmd_inspect,      &cmd_sheet,       &cmd_ephys_convert, &cmd_ephys_analyze,

@@ -334,15 +334,67 @@ void pl_cleanup_install(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Temporaries are named .plateau-tmp-<pid>-...; a process that is gone left them behind. */
-static bool stale(const char *name)
+/* Seconds since the epoch at which process pid started, or -1 (from /proc/<pid>/stat and btime). Also reports
+ * whether it is a zombie, which still answers kill(pid, 0) where nobody reaps orphans. */
+static double process_start(long pid, bool *zombie)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may contain spaces and parentheses */
+    if (!p)
+        return -1;
+    char state = 0;
+    unsigned long long start = 0;
+    /* fields after ")": 3 state ... 22 starttime */
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
+        field++;
+        if (field == 3)
+            state = tok[0];
+        if (field == 22) {
+            start = strtoull(tok, NULL, 10);
+            break;
+        }
+    }
+    *zombie = state == 'Z' || state == 'X';
+    FILE *st = fopen("/proc/stat", "r");
+    double btime = 0;
+    char line[256];
+    while (st && fgets(line, sizeof line, st))
+        if (!strncmp(line, "btime ", 6))
+            btime = strtod(line + 6, NULL);
+    if (st)
+        fclose(st);
+    return btime + (double)start / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Temporaries are named .plateau-tmp-<pid>-...: one is stale when that process is gone, is a zombie, or is a newer
+ * process that reused the pid (it started after the temporary was last written). */
+static bool stale(const char *dir, const char *name)
 {
     const char *p = name + strlen(PL_TMP_PREFIX);
     char *end;
     long pid = strtol(p, &end, 10);
     if (end == p || *end != '-' || pid <= 0)
         return false;
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    if (pid == (long)getpid())
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return true;
+    bool zombie = false;
+    double started = process_start(pid, &zombie);
+    if (zombie)
+        return true;
+    char path[PL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    return started > 0 && lstat(path, &sb) == 0 && started > (double)sb.st_mtime + 1;
 }
 
 int pl_cleanup_stale(const char *dir)
@@ -358,7 +410,7 @@ int pl_cleanup_stale(const char *dir)
         char child[PL_PATH_MAX];
         snprintf(child, sizeof child, "%s/%s", dir, e->d_name);
         if (strncmp(e->d_name, PL_TMP_PREFIX, strlen(PL_TMP_PREFIX)) == 0) {
-            if (stale(e->d_name) && pl_remove_tree(child, NULL) == PL_OK)
+            if (stale(dir, e->d_name) && pl_remove_tree(child, NULL) == PL_OK)
                 removed++;
             continue;
         }

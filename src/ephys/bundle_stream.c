@@ -1,0 +1,223 @@
+/* The one pass of a bundle: every series read once in chunks, each chunk to its tables and to their grid plots. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ephys/bundle_plan.h"
+#include "plateau/mem.h"
+#include "plateau/plot.h"
+#include "plateau/table.h"
+
+#define GRID_COLS 5
+
+typedef struct chunk {
+    size_t cap;
+    double *values, *times, *rates;
+    float *fvalues;
+    int32_t *sweeps, *channels;
+    const char **units;
+} chunk;
+
+typedef struct sink {
+    bundle_table *info;
+    pl_table *table;
+    pl_figure *fig;
+    int panel;            /* panel of the current sweep, -1 before the first */
+    int32_t sweep;
+    int traces_in_panel;
+    pl_trace *trace;      /* the trace of the series being streamed */
+} sink;
+
+static const pl_column columns[] = {
+    {"sweep", PL_COL_INT32, false, PL_ENC_AUTO},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_AUTO},
+    {"value", PL_COL_FLOAT, false, PL_ENC_AUTO},    {"unit", PL_COL_STRING, false, PL_ENC_DICT},
+    {"rate_Hz", PL_COL_DOUBLE, false, PL_ENC_AUTO}, {"channel", PL_COL_INT32, false, PL_ENC_AUTO},
+};
+
+static pl_status chunk_alloc(chunk *c, size_t cap, pl_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->cap = cap;
+    c->values = pl_alloc(cap * sizeof(double), "sample chunk", err);
+    c->times = pl_alloc(cap * sizeof(double), "time chunk", err);
+    c->rates = pl_alloc(cap * sizeof(double), "rate column chunk", err);
+    c->fvalues = pl_alloc(cap * sizeof(float), "value column chunk", err);
+    c->sweeps = pl_alloc(cap * sizeof(int32_t), "sweep column chunk", err);
+    c->channels = pl_alloc(cap * sizeof(int32_t), "channel column chunk", err);
+    c->units = pl_alloc(cap * sizeof(char *), "unit column chunk", err);
+    if (!c->values || !c->times || !c->rates || !c->fvalues || !c->sweeps || !c->channels || !c->units)
+        return err ? err->code : PL_ENOMEM;
+    return PL_OK;
+}
+
+static void chunk_free(chunk *c)
+{
+    pl_free(c->values);
+    pl_free(c->times);
+    pl_free(c->rates);
+    pl_free(c->fvalues);
+    pl_free(c->sweeps);
+    pl_free(c->channels);
+    pl_free(c->units);
+}
+
+static const char *quantity(const char *unit)
+{
+    if (!strcmp(unit, "mV"))
+        return "Voltage (mV)";
+    if (!strcmp(unit, "pA"))
+        return "Current (pA)";
+    return NULL;
+}
+
+static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *plan, int t, sink *k, const char *dir,
+                           pl_error *err)
+{
+    memset(k, 0, sizeof *k);
+    k->info = (bundle_table *)&plan->tables[t];
+    k->panel = -1;
+    k->sweep = INT32_MIN;
+    char path[PL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, k->info->file);
+    pl_table_options topt;
+    pl_table_options_default(&topt);
+    topt.row_group_bytes = o->row_group_bytes;
+    const char *kv[] = {"plateau.table", pl_bundle_table_kind[t], "plateau.cell", plan->cell};
+    topt.kv = kv;
+    topt.n_kv = 4;
+    size_t ncols = k->info->multi_channel ? 6 : 5;
+    pl_status st = pl_table_open(path, columns, ncols, &topt, &k->table, err);
+    if (st != PL_OK || !o->plots)
+        return st;
+    int n = k->info->n_panels;
+    int cols = n < GRID_COLS ? n : GRID_COLS;
+    int rows = (n + GRID_COLS - 1) / GRID_COLS;
+    char title[400];
+    snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n, n == 1 ? "" : "s");
+    pl_figure_spec spec = {.width_in = 3.2 * cols, .height_in = 2.3 * rows + 0.7, .dpi = 100, .rows = rows,
+                           .cols = cols, .title = title};
+    return pl_figure_new(&spec, &k->fig, err);
+}
+
+static void sweep_title(const pl_series_info *s, int32_t sweep, char *buf, size_t size)
+{
+    const char *mode = s->clamp == PL_CLAMP_CURRENT ? "CC" : s->clamp == PL_CLAMP_VOLTAGE ? "VC"
+                       : s->clamp == PL_CLAMP_IZERO ? "I=0" : "";
+    snprintf(buf, size, "sweep %d%s%s", (int)sweep, *mode ? " " : "", mode);
+}
+
+/* Moves the sink to the series' sweep panel and starts its trace over [0, duration] s. */
+static pl_status start_series(sink *k, const pl_series_info *s, int32_t sweep, double duration, pl_error *err)
+{
+    if (sweep != k->sweep) {
+        k->sweep = sweep;
+        k->panel++;
+        k->traces_in_panel = 0;
+    }
+    k->trace = NULL;
+    if (!k->fig)
+        return PL_OK;
+    pl_axes *ax = pl_figure_panel(k->fig, k->panel / GRID_COLS, k->panel % GRID_COLS);
+    if (!ax)
+        return PL_OK;
+    if (k->traces_in_panel == 0) {
+        char title[64];
+        sweep_title(s, sweep, title, sizeof title);
+        pl_axes_title(ax, title);
+        const char *q = quantity(s->unit);
+        char ylabel[64];
+        snprintf(ylabel, sizeof ylabel, "%s", q ? q : s->unit);
+        pl_axes_labels(ax, "Time in sweep (s)", ylabel);
+    }
+    pl_style style = {.color = pl_palette(k->traces_in_panel)};
+    k->traces_in_panel++;
+    return pl_trace_new(ax, 0, duration > 0 ? duration : 1, &style, &k->trace, err);
+}
+
+static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *sinks, chunk *c, pl_error *err)
+{
+    const pl_series_info *s = pl_recording_series(rec, b->index);
+    int64_t n = s->n_samples;
+    double last_t = 0;
+    pl_status st = pl_recording_read_times(rec, b->index, n - 1, 1, &last_t, err);
+    if (st != PL_OK)
+        return st;
+    double first_t = 0;
+    if ((st = pl_recording_read_times(rec, b->index, 0, 1, &first_t, err)) != PL_OK)
+        return st;
+    double duration = s->rate_hz > 0 ? (double)n / s->rate_hz : last_t - first_t;
+    for (int t = 0; t < N_TABLES; t++)
+        if (b->tables[t] && (st = start_series(&sinks[t], s, b->sweep, duration, err)) != PL_OK)
+            return st;
+    size_t fill = c->cap < (size_t)n ? c->cap : (size_t)n;
+    for (size_t i = 0; i < fill; i++) {
+        c->sweeps[i] = b->sweep;
+        c->rates[i] = s->rate_hz;
+        c->units[i] = s->unit;
+        c->channels[i] = s->channel;
+    }
+    for (int64_t off = 0; off < n && st == PL_OK; off += (int64_t)c->cap) {
+        if (pl_interrupted())
+            return pl_error_set(err, PL_EINTR, NULL, "interrupted");
+        size_t m = (size_t)(n - off) < c->cap ? (size_t)(n - off) : c->cap;
+        if ((st = pl_recording_read(rec, b->index, off, m, c->values, err)) != PL_OK ||
+            (st = pl_recording_read_times(rec, b->index, off, m, c->times, err)) != PL_OK)
+            return st;
+        for (size_t i = 0; i < m; i++)
+            c->fvalues[i] = (float)c->values[i];
+        pl_colbuf cols[6] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL}, {c->fvalues, NULL, NULL},
+                             {c->units, NULL, NULL},  {c->rates, NULL, NULL}, {c->channels, NULL, NULL}};
+        double step = m > 1 ? (c->times[m - 1] - c->times[0]) / (double)(m - 1) : 1.0 / (s->rate_hz > 0 ? s->rate_hz : 1);
+        for (int t = 0; t < N_TABLES && st == PL_OK; t++) {
+            if (!b->tables[t])
+                continue;
+            st = pl_table_write(sinks[t].table, m, cols, err);
+            sinks[t].info->rows += m;
+            if (st == PL_OK && sinks[t].trace)
+                st = pl_trace_feed(sinks[t].trace, c->times[0] - first_t, s->rate_hz > 0 ? 1.0 / s->rate_hz : step,
+                                   c->values, m, err);
+        }
+    }
+    return st;
+}
+
+static pl_status finish_sinks(const pl_bundle_options *o, const pl_bundle_plan *plan, sink *sinks, const char *dir,
+                              pl_status st, pl_error *err)
+{
+    for (int t = 0; t < N_TABLES; t++) {
+        sink *k = &sinks[t];
+        if (k->table) {
+            if (st == PL_OK)
+                st = pl_table_close(k->table, err);
+            else
+                pl_table_abort(k->table);
+        }
+        if (k->fig) {
+            if (st == PL_OK) {
+                char path[PL_PATH_MAX];
+                snprintf(path, sizeof path, "%s/%s_%s_sweeps.%s", dir, pl_bundle_table_kind[t], plan->cell,
+                         o->plot_format ? o->plot_format : "png");
+                st = pl_figure_save(k->fig, path, err);
+            }
+            pl_figure_free(k->fig);
+        }
+    }
+    return st;
+}
+
+pl_status pl_bundle_stream(const pl_bundle_options *o, pl_recording *rec, pl_bundle_plan *plan, const char *dir,
+                           pl_error *err)
+{
+    sink sinks[N_TABLES];
+    memset(sinks, 0, sizeof sinks);
+    chunk c;
+    pl_status st = chunk_alloc(&c, o->chunk_samples ? o->chunk_samples : 65536, err);
+    for (int t = 0; t < N_TABLES && st == PL_OK; t++)
+        if (plan->tables[t].used)
+            st = open_sink(o, plan, t, &sinks[t], dir, err);
+    for (size_t i = 0; i < plan->n && st == PL_OK; i++)
+        st = stream_series(rec, &plan->series[i], sinks, &c, err);
+    st = finish_sinks(o, plan, sinks, dir, st, err);
+    chunk_free(&c);
+    return st;
+}

@@ -1,0 +1,252 @@
+/* Small HDF5 helpers for the NWB reader: silent existence checks and tolerant string/number reads, since NWB
+ * writers disagree on variable- vs fixed-length strings and on scalars vs 1-element arrays. */
+#include <stdio.h>
+#include <string.h>
+
+#include "io/nwb/nwb_internal.h"
+#include "plateau/mem.h"
+
+#define MAX_STRINGS 4096 /* elements of a string array we join; more is not metadata */
+
+/* HDF5 prints its error stack to stderr by default; the library never prints. */
+void nwb_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+typedef struct {
+    char *buf;
+    size_t size;
+} last_error;
+
+static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    last_error *le = data;
+    if (n == 0 && e->desc)
+        snprintf(le->buf, le->size, "%s", e->desc);
+    return 0;
+}
+
+const char *nwb_h5_last_error(char *buf, size_t size)
+{
+    last_error le = {buf, size};
+    buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &le);
+    return buf;
+}
+
+bool nwb_h5_exists(hid_t loc, const char *path)
+{
+    if (!strcmp(path, ".") || !strcmp(path, "/"))
+        return true;
+    char prefix[1024];
+    size_t n = strlen(path);
+    if (n >= sizeof prefix)
+        return false;
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0)
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        if (H5Lexists(loc, prefix, H5P_DEFAULT) <= 0 || H5Oexists_by_name(loc, prefix, H5P_DEFAULT) <= 0)
+            return false;
+    }
+    return true;
+}
+
+static H5O_type_t object_type(hid_t loc, const char *path)
+{
+    if (!nwb_h5_exists(loc, path))
+        return H5O_TYPE_UNKNOWN;
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+        return H5O_TYPE_UNKNOWN;
+    return info.type;
+}
+
+bool nwb_h5_is_group(hid_t loc, const char *path) { return object_type(loc, path) == H5O_TYPE_GROUP; }
+bool nwb_h5_is_dataset(hid_t loc, const char *path) { return object_type(loc, path) == H5O_TYPE_DATASET; }
+
+/* Appends s to buf (with sep before it unless buf is empty), trimming trailing spaces and stopping at max bytes. */
+static void append_text(char *buf, size_t size, const char *sep, const char *s, size_t max)
+{
+    size_t len = strnlen(s, max);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == 0))
+        len--;
+    size_t at = strlen(buf);
+    if (at && sep) {
+        snprintf(buf + at, size - at, "%s", sep);
+        at = strlen(buf);
+    }
+    if (at + 1 >= size)
+        return;
+    if (len > size - at - 1)
+        len = size - at - 1;
+    memcpy(buf + at, s, len);
+    buf[at + len] = 0;
+}
+
+/* Reads n strings of file type ftype from an attribute (attr >= 0) or a dataset selection (dset, fspace). */
+static bool read_strings(hid_t attr, hid_t dset, hid_t fspace, hid_t ftype, hsize_t n, const char *sep, char *buf,
+                         size_t size)
+{
+    bool ok = false;
+    hid_t mtype = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mtype, H5Tget_cset(ftype));
+    if (H5Tis_variable_str(ftype) > 0) {
+        H5Tset_size(mtype, H5T_VARIABLE);
+        char **v = pl_calloc(n, sizeof *v, "HDF5 strings", NULL);
+        hid_t mspace = H5Screate_simple(1, &n, NULL);
+        if (v && mspace >= 0) {
+            herr_t st = attr >= 0 ? H5Aread(attr, mtype, v) : H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, v);
+            if (st >= 0) {
+                for (hsize_t i = 0; i < n; i++)
+                    if (v[i])
+                        append_text(buf, size, sep, v[i], (size_t)-1);
+                H5Dvlen_reclaim(mtype, mspace, H5P_DEFAULT, v);
+                ok = true;
+            }
+        }
+        if (mspace >= 0)
+            H5Sclose(mspace);
+        pl_free(v);
+    } else {
+        size_t w = H5Tget_size(ftype);
+        H5Tset_size(mtype, w);
+        H5Tset_strpad(mtype, H5T_STR_NULLPAD);
+        char *v = w ? pl_alloc(n * w, "HDF5 strings", NULL) : NULL;
+        hid_t mspace = H5Screate_simple(1, &n, NULL);
+        if (v && mspace >= 0) {
+            herr_t st = attr >= 0 ? H5Aread(attr, mtype, v) : H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, v);
+            if (st >= 0) {
+                for (hsize_t i = 0; i < n; i++)
+                    append_text(buf, size, sep, v + i * w, w);
+                ok = true;
+            }
+        }
+        if (mspace >= 0)
+            H5Sclose(mspace);
+        pl_free(v);
+    }
+    H5Tclose(mtype);
+    return ok;
+}
+
+bool nwb_h5_attr_string(hid_t loc, const char *path, const char *attr, const char *sep, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (!nwb_h5_exists(loc, path) || H5Aexists_by_name(loc, path, attr, H5P_DEFAULT) <= 0)
+        return false;
+    hid_t a = H5Aopen_by_name(loc, path, attr, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return false;
+    bool ok = false;
+    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
+    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && n > 0 && n <= MAX_STRINGS)
+        ok = read_strings(a, -1, -1, t, (hsize_t)n, sep, buf, size);
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    H5Aclose(a);
+    return ok;
+}
+
+bool nwb_h5_dataset_string(hid_t loc, const char *path, const char *sep, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (!nwb_h5_is_dataset(loc, path))
+        return false;
+    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (d < 0)
+        return false;
+    bool ok = false;
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && n > 0 && rank <= 1) {
+        hsize_t take = (hsize_t)n < MAX_STRINGS ? (hsize_t)n : MAX_STRINGS;
+        if (rank == 1) {
+            hsize_t start = 0;
+            H5Sselect_hyperslab(s, H5S_SELECT_SET, &start, NULL, &take, NULL);
+        }
+        ok = read_strings(-1, d, s, t, take, sep, buf, size);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    H5Dclose(d);
+    return ok;
+}
+
+static bool is_number(hid_t t)
+{
+    H5T_class_t c = H5Tget_class(t);
+    return c == H5T_INTEGER || c == H5T_FLOAT;
+}
+
+bool nwb_h5_attr_double(hid_t loc, const char *path, const char *attr, double *out)
+{
+    if (!nwb_h5_exists(loc, path) || H5Aexists_by_name(loc, path, attr, H5P_DEFAULT) <= 0)
+        return false;
+    hid_t a = H5Aopen_by_name(loc, path, attr, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return false;
+    bool ok = false;
+    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
+    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    if (t >= 0 && is_number(t) && n >= 1 && n <= MAX_STRINGS) {
+        double *v = pl_alloc((size_t)n * sizeof *v, "HDF5 attribute", NULL);
+        if (v && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
+            *out = v[0];
+            ok = true;
+        }
+        pl_free(v);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    H5Aclose(a);
+    return ok;
+}
+
+bool nwb_h5_dataset_double(hid_t loc, const char *path, double *out)
+{
+    if (!nwb_h5_is_dataset(loc, path))
+        return false;
+    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (d < 0)
+        return false;
+    bool ok = false;
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (t >= 0 && is_number(t) && n >= 1 && rank >= 0) {
+        hsize_t one[H5S_MAX_RANK], zero[H5S_MAX_RANK] = {0};
+        for (int i = 0; i < rank; i++)
+            one[i] = 1;
+        if (rank > 0)
+            H5Sselect_hyperslab(s, H5S_SELECT_SET, zero, NULL, one, NULL);
+        hid_t m = H5Screate(H5S_SCALAR);
+        ok = H5Dread(d, H5T_NATIVE_DOUBLE, m, s, H5P_DEFAULT, out) >= 0;
+        H5Sclose(m);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    H5Dclose(d);
+    return ok;
+}
+
+bool nwb_h5_link_target(hid_t loc, const char *path, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0)
+        return false;
+    H5L_info_t li;
+    if (H5Lget_info(loc, path, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_SOFT || li.u.val_size == 0 ||
+        li.u.val_size > size)
+        return false;
+    return H5Lget_val(loc, path, buf, size, H5P_DEFAULT) >= 0 && buf[0];
+}

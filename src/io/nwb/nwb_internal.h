@@ -1,0 +1,90 @@
+/* Internal to the NWB reader: the HDF5 helpers, the type rules and the per-series facts the read path needs. */
+#ifndef PLATEAU_NWB_INTERNAL_H
+#define PLATEAU_NWB_INTERNAL_H
+
+#include <hdf5.h>
+#include <stdbool.h>
+
+#include "io/recording_impl.h"
+
+/* HDF5 chunk cache per open dataset (charged to the budget once: only one data dataset is open at a time). */
+#define NWB_CHUNK_CACHE_BYTES ((size_t)4 << 20)
+/* Metadata HDF5 keeps per open file (B-tree nodes, object headers), estimated for scheduling. */
+#define NWB_METADATA_BYTES ((size_t)4 << 20)
+
+/* What the read path needs per series, parallel to r->series. */
+typedef struct nwb_series {
+    double scale;         /* value = raw * scale + shift: conversion and unit prefix folded together */
+    double shift;
+    int ncols;            /* 1 for 1-D data; 2-D (n, 1) data is read as its only column */
+    bool timestamps;      /* time from <location>/timestamps */
+    hsize_t max_chunk;    /* bytes of the largest chunk (0 when contiguous): HDF5 decompresses whole chunks */
+} nwb_series;
+
+typedef struct nwb_file {
+    hid_t file;
+    hid_t dapl;           /* dataset access: the bounded chunk cache */
+    hid_t open_data;      /* the data dataset of series open_index, kept open between reads, or -1 */
+    size_t open_index;
+    nwb_series *info;     /* pl_alloc'd, r->n_series entries */
+    size_t charged;       /* bytes charged with pl_mem_charge */
+    hsize_t max_chunk;
+} nwb_file;
+
+/* --- nwb_h5.c: small HDF5 helpers; all of them are silent and never print. */
+void nwb_h5_silence(void);
+/* The innermost HDF5 error description on the current stack ("truncated file: eof = ..."), or "". */
+const char *nwb_h5_last_error(char *buf, size_t size);
+bool nwb_h5_exists(hid_t loc, const char *path);  /* every component checked, no HDF5 error raised */
+bool nwb_h5_is_group(hid_t loc, const char *path);
+bool nwb_h5_is_dataset(hid_t loc, const char *path);
+/* Reads a string attribute of the object at path ("." for loc itself). Arrays are joined with sep.
+ * Variable- or fixed-length, scalar or array, ASCII or UTF-8. Returns false (buf = "") when absent or not text. */
+bool nwb_h5_attr_string(hid_t loc, const char *path, const char *attr, const char *sep, char *buf, size_t size);
+/* Reads a string dataset the same way. */
+bool nwb_h5_dataset_string(hid_t loc, const char *path, const char *sep, char *buf, size_t size);
+/* A numeric attribute (scalar or first element) as double. */
+bool nwb_h5_attr_double(hid_t loc, const char *path, const char *attr, double *out);
+/* A numeric dataset's first element as double. */
+bool nwb_h5_dataset_double(hid_t loc, const char *path, double *out);
+/* Where a soft link at path points ("/general/intracellular_ephys/electrode_0"), or false. */
+bool nwb_h5_link_target(hid_t loc, const char *path, char *buf, size_t size);
+
+/* --- nwb_types.c: which neurodata types hold patch-clamp series, and what they mean. */
+typedef struct nwb_type_rule {
+    bool icephys;
+    bool stimulus_type;   /* a *StimulusSeries */
+    pl_clamp clamp;       /* PL_CLAMP_UNKNOWN for plain PatchClampSeries */
+} nwb_type_rule;
+/* Rules for a core type name; for other names, the cached specifications of the file are consulted once. */
+typedef struct nwb_types nwb_types;
+pl_status nwb_types_new(hid_t file, nwb_types **out, pl_error *err);
+void nwb_types_free(nwb_types *t);
+nwb_type_rule nwb_types_classify(nwb_types *t, const char *neurodata_type);
+
+/* --- nwb_tables.c: sweep numbers and stimulus/response pairs from the icephys tables. */
+typedef struct nwb_table_entry {
+    char path[512];       /* HDF5 path of a series */
+    int32_t sweep;        /* -1 when the table gives none */
+    int32_t partner;      /* index of the paired entry (stimulus <-> response), -1 when none */
+} nwb_table_entry;
+typedef struct nwb_tables {
+    nwb_table_entry *e;   /* pl_alloc'd */
+    size_t n;
+} nwb_tables;
+/* Reads the sweep table and the intracellular recordings table (with simultaneous_recordings) when present.
+ * Missing or malformed tables leave t empty: the series' own sweep numbers are the fallback. */
+pl_status nwb_tables_load(hid_t file, nwb_tables *t, pl_error *err);
+void nwb_tables_free(nwb_tables *t);
+/* The sweep the tables give a series (-1 if none) and the path of its paired series ("" if none). */
+void nwb_tables_lookup(const nwb_tables *t, const char *series_path, int32_t *sweep, char *partner, size_t size);
+
+/* --- nwb_meta.c */
+void nwb_read_meta(hid_t file, bool v1, pl_recording_meta *m);
+
+/* --- nwb_read.c */
+extern const pl_recording_ops nwb_ops;
+/* Name -> unit scale: "volts" -> 1e3 and "mV", "amperes" -> 1e12 and "pA"; others 1 and themselves. */
+double nwb_unit_scale(const char *unit, char *out_unit, size_t size);
+
+#endif

@@ -1,0 +1,126 @@
+/* Reading samples and times of one series: a hyperslab of the data dataset converted by HDF5 straight into the
+ * caller's double buffer, then scaled in place. HDF5's own buffers are bounded (type conversion buffer 1 MiB, one
+ * chunk cache per open dataset), so a sweep of any length never becomes one allocation of ours or HDF5's. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io/nwb/nwb_internal.h"
+#include "plateau/mem.h"
+
+double nwb_unit_scale(const char *unit, char *out_unit, size_t size)
+{
+    static const struct {
+        const char *name, *to;
+        double scale;
+    } units[] = {
+        {"volts", "mV", 1e3}, {"volt", "mV", 1e3},       {"V", "mV", 1e3},       {"mV", "mV", 1.0},
+        {"amperes", "pA", 1e12}, {"ampere", "pA", 1e12}, {"amps", "pA", 1e12}, {"A", "pA", 1e12},
+        {"pA", "pA", 1.0},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        bool one_letter = strlen(units[i].name) == 1;
+        if (one_letter ? !strcmp(unit, units[i].name) : !strcasecmp(unit, units[i].name)) {
+            snprintf(out_unit, size, "%s", units[i].to);
+            return units[i].scale;
+        }
+    }
+    snprintf(out_unit, size, "%s", unit);
+    return 1.0;
+}
+
+static pl_status h5_fail(pl_recording *r, const char *what, const char *series, pl_error *err)
+{
+    char why[256];
+    nwb_h5_last_error(why, sizeof why);
+    return pl_error_set(err, PL_EFORMAT, r->path, "cannot read %s of series %s%s%s", what, series, why[0] ? ": " : "",
+                        why);
+}
+
+/* Keeps the data dataset of the series being read open (with its chunk cache) until another series is read. */
+static hid_t data_of(pl_recording *r, size_t i)
+{
+    nwb_file *f = r->impl;
+    if (f->open_data >= 0 && f->open_index == i)
+        return f->open_data;
+    if (f->open_data >= 0)
+        H5Dclose(f->open_data);
+    char path[600];
+    snprintf(path, sizeof path, "%s/data", r->series[i].location);
+    f->open_data = H5Dopen2(f->file, path, f->dapl);
+    f->open_index = i;
+    return f->open_data;
+}
+
+/* Selects rows [first, first+count) of a 1-D or (n, 1) dataset; the memory side is count doubles. */
+static herr_t read_rows(hid_t d, int64_t first, size_t count, double *out)
+{
+    hid_t fs = H5Dget_space(d);
+    if (fs < 0)
+        return -1;
+    int rank = H5Sget_simple_extent_ndims(fs);
+    hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)count, 1};
+    herr_t st = -1;
+    if (rank == 1 || rank == 2) {
+        hsize_t mcount = count;
+        hid_t ms = H5Screate_simple(1, &mcount, NULL);
+        if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0)
+            st = H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, out);
+        if (ms >= 0)
+            H5Sclose(ms);
+    }
+    H5Sclose(fs);
+    return st;
+}
+
+static pl_status nwb_read(pl_recording *r, size_t i, int64_t first, size_t count, double *out, pl_error *err)
+{
+    nwb_file *f = r->impl;
+    hid_t d = data_of(r, i);
+    if (d < 0 || read_rows(d, first, count, out) < 0)
+        return h5_fail(r, "the data", r->series[i].name, err);
+    const double scale = f->info[i].scale, shift = f->info[i].shift;
+    if (scale != 1.0 || shift != 0.0)
+        for (size_t k = 0; k < count; k++)
+            out[k] = out[k] * scale + shift;
+    return PL_OK;
+}
+
+static pl_status nwb_read_times(pl_recording *r, size_t i, int64_t first, size_t count, double *t_s, pl_error *err)
+{
+    nwb_file *f = r->impl;
+    char path[600];
+    snprintf(path, sizeof path, "%s/timestamps", r->series[i].location);
+    hid_t d = H5Dopen2(f->file, path, H5P_DEFAULT);
+    herr_t st = d >= 0 ? read_rows(d, first, count, t_s) : -1;
+    if (d >= 0)
+        H5Dclose(d);
+    return st < 0 ? h5_fail(r, "the timestamps", r->series[i].name, err) : PL_OK;
+}
+
+static void nwb_close(pl_recording *r)
+{
+    nwb_file *f = r->impl;
+    if (!f)
+        return;
+    if (f->open_data >= 0)
+        H5Dclose(f->open_data);
+    if (f->dapl >= 0)
+        H5Pclose(f->dapl);
+    if (f->file >= 0)
+        H5Fclose(f->file);
+    pl_mem_release(f->charged);
+    pl_free(f->info);
+    pl_free(f);
+    r->impl = NULL;
+}
+
+/* The chunk cache, HDF5's metadata, and a compressed plus a decompressed copy of the largest chunk (filters
+ * work on whole chunks, so a file written with huge chunks needs them whatever we do). */
+static size_t nwb_memory_need(const pl_recording *r)
+{
+    const nwb_file *f = r->impl;
+    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + (size_t)f->max_chunk * 2 + ((size_t)1 << 20);
+}
+
+const pl_recording_ops nwb_ops = {nwb_read, nwb_read_times, nwb_close, nwb_memory_need};

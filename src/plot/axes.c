@@ -1,0 +1,278 @@
+/* plateau plot: the furniture of a panel: grid, frame, ticks and their labels, axis labels, title, status badge,
+ * legend and text boxes. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plot/draw.h"
+
+#define INK 0xFF262626u       /* frame, ticks, text */
+#define GRID 0xFFE3E3E3u
+#define TICK_LEN 3.5
+
+/* Tick label with a typographic minus sign. */
+static const char *tick_text(const pl_ticks *t, double v, char *buf, size_t size)
+{
+    char raw[64];
+    pl_tick_label(t, v, raw, sizeof raw);
+    if (raw[0] == '-')
+        snprintf(buf, size, "\u2212%s", raw + 1);
+    else
+        snprintf(buf, size, "%s", raw);
+    return buf;
+}
+
+static bool x_inside(const panel_geom *g, double x) { return x >= g->plot.x - 0.01 && x <= g->plot.x + g->plot.w + 0.01; }
+static bool y_inside(const panel_geom *g, double y) { return y >= g->plot.y - 0.01 && y <= g->plot.y + g->plot.h + 0.01; }
+
+void pl__draw_background(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
+{
+    if (!ax->grid) return;
+    cairo_save(cr);
+    pl__set_color(cr, GRID);
+    cairo_set_line_width(cr, 0.6);
+    for (int i = 0; i < g->yt.n; i++) {
+        double y = g->ay + g->by * g->yt.v[i];
+        if (!y_inside(g, y)) continue;
+        cairo_move_to(cr, g->plot.x, y);
+        cairo_line_to(cr, g->plot.x + g->plot.w, y);
+    }
+    for (int i = 0; !g->categories && i < g->xt.n; i++) {
+        double x = g->ax + g->bx * g->xt.v[i];
+        if (!x_inside(g, x)) continue;
+        cairo_move_to(cr, x, g->plot.y);
+        cairo_line_to(cr, x, g->plot.y + g->plot.h);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+/* Category names under the bars; when they would collide, only every k-th is shown. */
+static void category_labels(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double base)
+{
+    const pl_item *bars = NULL;
+    for (const pl_item *it = ax->items; it; it = it->next)
+        if (it->kind == IT_BARS) bars = it;
+    if (!bars) return;
+    double widest = 0, f = ax->fig->font_pt;
+    char buf[32];
+    for (size_t i = 0; i < bars->n; i++) {
+        const char *s = bars->names ? bars->names[i] : (snprintf(buf, sizeof buf, "%zu", i + 1), buf);
+        widest = fmax(widest, pl__text_width(cr, s));
+    }
+    double slot = bars->n ? g->plot.w / (double)bars->n : 1;
+    size_t every = (size_t)ceil((widest + f) / slot);
+    if (every < 1) every = 1;
+    for (size_t i = 0; i < bars->n; i += every) {
+        const char *s = bars->names ? bars->names[i] : (snprintf(buf, sizeof buf, "%zu", i + 1), buf);
+        double x = g->ax + g->bx * (double)i;
+        cairo_move_to(cr, x, g->plot.y + g->plot.h);
+        cairo_line_to(cr, x, g->plot.y + g->plot.h + TICK_LEN);
+        cairo_stroke(cr);
+        pl__text(cr, x, base, s, 0.5);
+    }
+}
+
+/* Frame, outward ticks, tick labels, the scale notes and the axis labels. */
+void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
+{
+    double f = ax->fig->font_pt;
+    const pl_rect *p = &g->plot;
+    char buf[96];
+    pl__set_color(cr, INK);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+    cairo_set_line_width(cr, 0.8);
+    cairo_rectangle(cr, p->x, p->y, p->w, p->h);
+    cairo_stroke(cr);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    pl__font(cr, false, f, false);
+    double bottom = p->y + p->h;
+    double xbase = bottom + TICK_LEN + 2 + f * 0.95;
+    if (g->categories) {
+        category_labels(cr, ax, g, xbase);
+    } else {
+        for (int i = 0; i < g->xt.n; i++) {
+            double x = g->ax + g->bx * g->xt.v[i];
+            if (!x_inside(g, x)) continue;
+            cairo_move_to(cr, x, bottom);
+            cairo_line_to(cr, x, bottom + TICK_LEN);
+            cairo_stroke(cr);
+            pl__text(cr, x, xbase, tick_text(&g->xt, g->xt.v[i], buf, sizeof buf), 0.5);
+        }
+    }
+    for (int i = 0; i < g->yt.n; i++) {
+        double y = g->ay + g->by * g->yt.v[i];
+        if (!y_inside(g, y)) continue;
+        cairo_move_to(cr, p->x, y);
+        cairo_line_to(cr, p->x - TICK_LEN, y);
+        cairo_stroke(cr);
+        pl__text(cr, p->x - TICK_LEN - 3, y + f * 0.36, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf), 1.0);
+    }
+    double label_base = xbase + (f + 1) * 1.35;
+    if (!g->categories && pl_ticks_note(&g->xt, buf, sizeof buf)[0]) pl__text(cr, p->x + p->w, label_base, buf, 1.0);
+    if (pl_ticks_note(&g->yt, buf, sizeof buf)[0]) pl__text(cr, p->x, p->y - f * 0.45, buf, 0.0);
+    pl__font(cr, false, f + 1, false);
+    if (ax->xlabel[0]) pl__text(cr, p->x + p->w / 2, label_base, ax->xlabel, 0.5);
+    if (ax->ylabel[0]) {
+        cairo_save(cr);
+        cairo_translate(cr, g->cell.x + f * 0.3 + (f + 1) * 0.95, p->y + p->h / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        pl__text(cr, 0, 0, ax->ylabel, 0.5);
+        cairo_restore(cr);
+    }
+}
+
+static void rounded_rect(cairo_t *cr, double x, double y, double w, double h, double r)
+{
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x + w - r, y + r, r, -M_PI / 2, 0);
+    cairo_arc(cr, x + w - r, y + h - r, r, 0, M_PI / 2);
+    cairo_arc(cr, x + r, y + h - r, r, M_PI / 2, M_PI);
+    cairo_arc(cr, x + r, y + r, r, M_PI, 3 * M_PI / 2);
+    cairo_close_path(cr);
+}
+
+/* The badge at the right end of the title line; returns its left edge (or the plot's right edge without one). */
+static double draw_badge(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double mid)
+{
+    static const uint32_t fill[] = {0xFF1A9850u, 0xFFC8102Eu, 0xFFE69F00u, 0xFF6E6E6Eu};
+    double right = g->plot.x + g->plot.w;
+    if (!ax->has_badge) return right;
+    double f = ax->fig->font_pt + 1;
+    pl__font(cr, false, f, true);
+    double w = pl__text_width(cr, ax->badge_text) + f * 1.2, h = f * 1.5;
+    double x = right - w;
+    rounded_rect(cr, x, mid - h / 2, w, h, h * 0.25);
+    pl__set_color(cr, fill[ax->badge]);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, ax->badge == PL_VERDICT_WARNING ? 0.1 : 1, ax->badge == PL_VERDICT_WARNING ? 0.1 : 1,
+                         ax->badge == PL_VERDICT_WARNING ? 0.1 : 1);
+    pl__text(cr, x + w / 2, mid + f * 0.36, ax->badge_text, 0.5);
+    return x;
+}
+
+/* Panel title centred over the plot area (left of the badge when there is one). */
+void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
+{
+    double f = ax->fig->font_pt + 2;
+    double mid = g->plot.y - f * 0.95;
+    double right = draw_badge(cr, ax, g, mid);
+    if (!ax->title[0]) return;
+    pl__font(cr, false, f, false);
+    pl__set_color(cr, INK);
+    double left = g->plot.x, room = right - 4 - left;
+    double w = pl__text_width(cr, ax->title);
+    double x = w < room ? left + (room - w) / 2 : left;
+    if (!ax->has_badge) x = g->plot.x + g->plot.w / 2 - w / 2;
+    if (x < g->cell.x + 2) x = g->cell.x + 2;
+    pl__text(cr, x, mid + f * 0.36, ax->title, 0.0);
+}
+
+/* Where a box of w x h goes in a corner; `used` stacks boxes sharing a corner. */
+static void corner_place(const panel_geom *g, pl_loc where, double w, double h, double used[4], double *x, double *y)
+{
+    double m = 6;
+    bool right = where == PL_LOC_UPPER_RIGHT || where == PL_LOC_LOWER_RIGHT;
+    bool upper = where == PL_LOC_UPPER_RIGHT || where == PL_LOC_UPPER_LEFT;
+    *x = right ? g->plot.x + g->plot.w - m - w : g->plot.x + m;
+    *y = upper ? g->plot.y + m + used[where] : g->plot.y + g->plot.h - m - h - used[where];
+    used[where] += h + 4;
+}
+
+static void box(cairo_t *cr, double x, double y, double w, double h)
+{
+    rounded_rect(cr, x, y, w, h, 2.5);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
+    cairo_fill_preserve(cr);
+    pl__set_color(cr, 0xFFBBBBBBu);
+    cairo_set_line_width(cr, 0.6);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_stroke(cr);
+}
+
+/* The legend sample of an item: a line (with its dash and marker) or a patch. */
+static void legend_sample(cairo_t *cr, const pl_item *it, double x, double y, double len)
+{
+    pl__set_color(cr, it->style.color);
+    if (it->kind == IT_BAND || it->kind == IT_BARS || it->kind == IT_HIST) {
+        cairo_rectangle(cr, x, y - 3.5, len, 7);
+        cairo_fill(cr);
+        return;
+    }
+    if (it->style.dash != PL_NOLINE) {
+        pl__line_style(cr, &it->style);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+        cairo_move_to(cr, x, y);
+        cairo_line_to(cr, x + len, y);
+        cairo_stroke(cr);
+    }
+    if (it->style.marker != PL_MARK_NONE) pl__marker(cr, x + len / 2, y, it->style.marker, it->style.marker_size);
+}
+
+static void draw_legend(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double used[4])
+{
+    if (ax->legend == PL_LOC_NONE) return;
+    double f = ax->fig->font_pt, len = 2.2 * f, row = f * 1.45, w = 0;
+    int n = 0;
+    pl__font(cr, false, f, false);
+    for (const pl_item *it = ax->items; it; it = it->next) {
+        if (!it->style.label) continue;
+        w = fmax(w, pl__text_width(cr, it->style.label));
+        n++;
+    }
+    if (!n) return;
+    double bw = w + len + f * 1.6, bh = n * row + f * 0.5, x, y;
+    corner_place(g, ax->legend, bw, bh, used, &x, &y);
+    box(cr, x, y, bw, bh);
+    double cy = y + f * 0.25 + row / 2;
+    for (const pl_item *it = ax->items; it; it = it->next) {
+        if (!it->style.label) continue;
+        cairo_save(cr);
+        legend_sample(cr, it, x + f * 0.5, cy, len);
+        cairo_restore(cr);
+        pl__font(cr, false, f, false);
+        pl__set_color(cr, INK);
+        pl__text(cr, x + f * 1.1 + len, cy + f * 0.36, it->style.label, 0.0);
+        cy += row;
+    }
+}
+
+/* A text box: monospaced lines (so "name  value" columns line up), in a corner of the plot area. */
+static void draw_textbox(cairo_t *cr, const pl_axes *ax, const panel_geom *g, const pl_item *it, double used[4])
+{
+    double f = ax->fig->font_pt, row = f * 1.3, w = 0;
+    int n = 0;
+    pl__font(cr, true, f, false);
+    char line[512];
+    for (const char *p = it->text; p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        pl__copy_text(line, sizeof line < len + 1 ? sizeof line : len + 1, p);
+        w = fmax(w, pl__text_width(cr, line));
+        n++;
+        p = e ? e + 1 : NULL;
+    }
+    double bw = w + f * 1.2, bh = n * row + f * 0.6, x, y;
+    corner_place(g, it->where, bw, bh, used, &x, &y);
+    box(cr, x, y, bw, bh);
+    pl__font(cr, true, f, false);
+    pl__set_color(cr, INK);
+    double base = y + f * 0.3 + row * 0.5 + f * 0.36;
+    for (const char *p = it->text; p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        pl__copy_text(line, sizeof line < len + 1 ? sizeof line : len + 1, p);
+        pl__text(cr, x + f * 0.6, base, line, 0.0);
+        base += row;
+        p = e ? e + 1 : NULL;
+    }
+}
+
+void pl__draw_boxes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
+{
+    double used[4] = {0, 0, 0, 0};
+    draw_legend(cr, ax, g, used);
+    for (const pl_item *it = ax->items; it; it = it->next)
+        if (it->kind == IT_TEXT) draw_textbox(cr, ax, g, it, used);
+}

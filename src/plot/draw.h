@@ -1,0 +1,32 @@
+/* plateau plot: the renderer's pieces (src/plot only). */
+#ifndef PLATEAU_PLOT_DRAW_H
+#define PLATEAU_PLOT_DRAW_H
+
+#include "plot/plot_impl.h"
+
+/* A panel as laid out for one drawing: cell and plot area in points, limits, ticks and the data-to-points map
+ * x' = ax + bx * x, y' = ay + by * y. */
+typedef struct panel_geom {
+    pl_rect cell, plot;
+    double xlo, xhi, ylo, yhi;
+    pl_ticks xt, yt;
+    bool categories; /* x axis labelled with bar categories */
+    double ax, bx, ay, by;
+    double px_per_pt;
+} panel_geom;
+
+/* Text: DejaVu through fontconfig (cairo's font selection). halign 0 left, 0.5 centre, 1 right of x. */
+void pl__font(cairo_t *cr, bool mono, double size, bool bold);
+double pl__text_width(cairo_t *cr, const char *s);
+void pl__text(cairo_t *cr, double x, double baseline, const char *s, double halign);
+void pl__set_color(cairo_t *cr, uint32_t argb);
+void pl__line_style(cairo_t *cr, const pl_style *st);
+void pl__marker(cairo_t *cr, double x, double y, pl_marker m, double size);
+
+void pl__draw_item(cairo_t *cr, pl_axes *ax, const panel_geom *g, const pl_item *it);
+void pl__draw_background(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
+void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
+void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
+void pl__draw_boxes(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
+
+#endif

@@ -1,0 +1,262 @@
+/* plateau plot: decimated traces.
+ *
+ * A trace divides its declared x range into columns (twice the panel's pixel width) and keeps, per column, the
+ * first, last, minimum and maximum sample (the "M4" reduction): a line through those four points per pixel column
+ * rasterizes like the line through every sample. Samples are fed in chunks; each chunk is walked column by column:
+ * one division finds where the next column starts, and the samples up to there go through a tight min/max loop. */
+#include <math.h>
+#include <string.h>
+
+#include "plateau/mem.h"
+#include "plot/plot_impl.h"
+
+pl_status pl_trace_new(pl_axes *ax, double x0, double x1, const pl_style *style, pl_trace **out, pl_error *err)
+{
+    if (out) *out = NULL;
+    if (!ax || !out) return pl_error_set(err, PL_EARG, NULL, "pl_trace_new needs a panel and an output pointer");
+    if (!isfinite(x0) || !isfinite(x1) || !(x1 > x0) || !isfinite(x1 - x0))
+        return pl_error_set(err, PL_EARG, NULL, "trace x range [%g, %g] must be finite and increasing", x0, x1);
+    pl_rect cell = pl__cell(ax->fig, ax->row, ax->col);
+    size_t ncol = 2 * (size_t)ceil(cell.w * ax->fig->dpi / 72.0) + 2;
+    pl_item *it = pl_calloc(1, sizeof *it, "plot trace", err);
+    pl_trace *tr = pl_calloc(1, sizeof *tr, "plot trace", err);
+    double *cols = pl_alloc(ncol * (4 * sizeof(double) + 1), "plot trace columns", err);
+    if (!it || !tr || !cols) {
+        pl_free(it);
+        pl_free(tr);
+        pl_free(cols);
+        return err ? err->code : PL_ENOMEM;
+    }
+    tr->x0 = x0;
+    tr->x1 = x1;
+    tr->ncol = ncol;
+    tr->cols_per_x = (double)ncol / (x1 - x0);
+    tr->first = cols;
+    tr->last = cols + ncol;
+    tr->mn = cols + 2 * ncol;
+    tr->mx = cols + 3 * ncol;
+    tr->flags = (uint8_t *)(cols + 4 * ncol);
+    memset(tr->flags, 0, ncol);
+    it->kind = IT_TRACE;
+    it->trace = tr;
+    if (style) it->style = *style;
+    pl__copy_text(it->label, sizeof it->label, style ? style->label : NULL);
+    it->style.label = it->label[0] ? it->label : NULL;
+    it->style.color = pl__resolve_color(ax, it->style.color);
+    if (!(it->style.width > 0)) it->style.width = 0.8;
+    pl__add_item(ax, it);
+    *out = tr;
+    return PL_OK;
+}
+
+void pl__trace_free(pl_trace *tr)
+{
+    if (!tr) return;
+    pl_free(tr->first);
+    pl_free(tr);
+}
+
+bool pl_trace_yrange(const pl_trace *tr, double *lo, double *hi)
+{
+    if (!tr || !tr->any) return false;
+    if (lo) *lo = tr->ylo;
+    if (hi) *hi = tr->yhi;
+    return true;
+}
+
+/* Min and max of a run, and whether it holds a non-finite value (v - v is NaN exactly for NaN and +-inf).
+ * Four independent lanes keep the loop free of dependency stalls. */
+static bool run_minmax(const double *v, size_t n, double *lo_out, double *hi_out)
+{
+    double lo0 = v[0], lo1 = v[0], lo2 = v[0], lo3 = v[0];
+    double hi0 = v[0], hi1 = v[0], hi2 = v[0], hi3 = v[0];
+    double z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double a = v[i], b = v[i + 1], c = v[i + 2], d = v[i + 3];
+        lo0 = a < lo0 ? a : lo0;
+        lo1 = b < lo1 ? b : lo1;
+        lo2 = c < lo2 ? c : lo2;
+        lo3 = d < lo3 ? d : lo3;
+        hi0 = a > hi0 ? a : hi0;
+        hi1 = b > hi1 ? b : hi1;
+        hi2 = c > hi2 ? c : hi2;
+        hi3 = d > hi3 ? d : hi3;
+        z0 += a - a;
+        z1 += b - b;
+        z2 += c - c;
+        z3 += d - d;
+    }
+    for (; i < n; i++) {
+        double a = v[i];
+        lo0 = a < lo0 ? a : lo0;
+        hi0 = a > hi0 ? a : hi0;
+        z0 += a - a;
+    }
+    lo0 = lo1 < lo0 ? lo1 : lo0;
+    lo2 = lo3 < lo2 ? lo3 : lo2;
+    hi0 = hi1 > hi0 ? hi1 : hi0;
+    hi2 = hi3 > hi2 ? hi3 : hi2;
+    *lo_out = lo2 < lo0 ? lo2 : lo0;
+    *hi_out = hi2 > hi0 ? hi2 : hi0;
+    return (z0 + z1 + z2 + z3) == 0;
+}
+
+/* Adds a run of finite samples, [lo, hi] their range, to column c. */
+static void column_add(pl_trace *tr, size_t c, double first, double last, double lo, double hi)
+{
+    if (!(tr->flags[c] & COL_HAS)) {
+        tr->flags[c] = (uint8_t)(COL_HAS | (tr->pending_gap ? COL_BREAK : 0));
+        tr->first[c] = first;
+        tr->mn[c] = lo;
+        tr->mx[c] = hi;
+    } else {
+        if (lo < tr->mn[c]) tr->mn[c] = lo;
+        if (hi > tr->mx[c]) tr->mx[c] = hi;
+    }
+    tr->last[c] = last;
+    tr->pending_gap = false;
+    if (!tr->any) {
+        tr->ylo = lo;
+        tr->yhi = hi;
+        tr->any = true;
+    } else {
+        if (lo < tr->ylo) tr->ylo = lo;
+        if (hi > tr->yhi) tr->yhi = hi;
+    }
+}
+
+/* A run that holds non-finite samples: sample by sample, non-finite ones mark a gap. */
+static void run_slow(pl_trace *tr, size_t c, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(v[i]))
+            column_add(tr, c, v[i], v[i], v[i], v[i]);
+        else
+            tr->pending_gap = true;
+    }
+}
+
+/* The column of x (clamped into the trace). */
+static size_t column_of(const pl_trace *tr, double x)
+{
+    double c = floor((x - tr->x0) * tr->cols_per_x);
+    if (!(c > 0)) return 0;
+    if (c >= (double)tr->ncol) return tr->ncol - 1;
+    return (size_t)c;
+}
+
+/* The index range [*begin, *end) of samples start + i*step that fall inside [x0, x1]. */
+static void samples_inside(const pl_trace *tr, double start, double step, size_t n, size_t *begin, size_t *end)
+{
+    double b = start < tr->x0 ? ceil((tr->x0 - start) / step) : 0;
+    double e = floor((tr->x1 - start) / step) + 1;
+    if (start + b * step < tr->x0) b += 1; /* rounding in the division */
+    *begin = b >= (double)n ? n : (size_t)b;
+    *end = e <= 0 ? 0 : (e >= (double)n ? n : (size_t)e);
+    if (*end < *begin) *end = *begin;
+}
+
+pl_status pl_trace_feed(pl_trace *tr, double start, double step, const double *values, size_t n, pl_error *err)
+{
+    if (!tr || (!values && n)) return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
+    if (!isfinite(start) || !isfinite(step) || !(step > 0))
+        return pl_error_set(err, PL_EARG, NULL, "trace samples need a finite start and a step > 0 (got %g, %g)", start,
+                            step);
+    size_t i, end;
+    samples_inside(tr, start, step, n, &i, &end);
+    double col_w = 1.0 / tr->cols_per_x;
+    while (i < end) {
+        size_t c = column_of(tr, start + (double)i * step);
+        /* the first sample index at or past the next column's left edge: one division per column */
+        size_t next = end;
+        if (c + 1 < tr->ncol) {
+            double edge = tr->x0 + (double)(c + 1) * col_w;
+            double k = ceil((edge - start) / step);
+            if (k < (double)end) next = k > (double)i ? (size_t)k : i + 1;
+        }
+        const double *v = values + i;
+        size_t m = next - i;
+        double lo, hi;
+        if (run_minmax(v, m, &lo, &hi))
+            column_add(tr, c, v[0], v[m - 1], lo, hi);
+        else
+            run_slow(tr, c, v, m);
+        i = next;
+    }
+    return PL_OK;
+}
+
+pl_status pl_trace_feed_float(pl_trace *tr, double start, double step, const float *values, size_t n, pl_error *err)
+{
+    if (!tr || (!values && n)) return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
+    double buf[1024];
+    for (size_t done = 0; done < n;) {
+        size_t m = n - done < 1024 ? n - done : 1024;
+        for (size_t i = 0; i < m; i++) buf[i] = values[done + i];
+        pl_status st = pl_trace_feed(tr, start + (double)done * step, step, buf, m, err);
+        if (st) return st;
+        done += m;
+    }
+    return PL_OK;
+}
+
+/* Clamps a device coordinate so cairo's fixed-point arithmetic never overflows on a wild value. */
+static double clampc(double v)
+{
+    return v < -1e6 ? -1e6 : (v > 1e6 ? 1e6 : v);
+}
+
+/* Emits one merged pixel column: first, then the extreme nearer to it, the other extreme, and last. */
+static void emit_column(cairo_t *cr, double x, double first, double lo, double hi, double last, bool move)
+{
+    double a = lo, b = hi;
+    if (fabs(first - hi) < fabs(first - lo)) {
+        a = hi;
+        b = lo;
+    }
+    if (move)
+        cairo_move_to(cr, x, first);
+    else
+        cairo_line_to(cr, x, first);
+    if (a != first) cairo_line_to(cr, x, a);
+    if (b != a) cairo_line_to(cr, x, b);
+    if (last != b) cairo_line_to(cr, x, last);
+}
+
+/* The path of a trace: columns merged per raster pixel column, each drawn at its pixel's centre. */
+void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by, double px_per_pt)
+{
+    bool have = false, move = true;
+    long cur_px = 0;
+    double f = 0, lo = 0, hi = 0, l = 0;
+    double col_w = 1.0 / tr->cols_per_x;
+    for (size_t c = 0; c <= tr->ncol; c++) {
+        long px = 0;
+        bool has = c < tr->ncol && (tr->flags[c] & COL_HAS);
+        if (has) {
+            double xc = ax + bx * (tr->x0 + ((double)c + 0.5) * col_w);
+            px = (long)floor(clampc(xc) * px_per_pt);
+        }
+        if (have && (!has || px != cur_px || (tr->flags[c] & COL_BREAK))) {
+            double x = ((double)cur_px + 0.5) / px_per_pt;
+            emit_column(cr, x, clampc(ay + by * f), clampc(ay + by * lo), clampc(ay + by * hi), clampc(ay + by * l),
+                        move);
+            move = false;
+            have = false;
+        }
+        if (!has) continue;
+        if (tr->flags[c] & COL_BREAK) move = true;
+        if (!have) {
+            have = true;
+            cur_px = px;
+            f = tr->first[c];
+            lo = tr->mn[c];
+            hi = tr->mx[c];
+        } else {
+            if (tr->mn[c] < lo) lo = tr->mn[c];
+            if (tr->mx[c] > hi) hi = tr->mx[c];
+        }
+        l = tr->last[c];
+    }
+}
