@@ -29,9 +29,9 @@ typedef struct sink {
 } sink;
 
 static const pl_column columns[] = {
-    {"sweep", PL_COL_INT32, false, PL_ENC_AUTO},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_AUTO},
+    {"sweep", PL_COL_INT32, false, PL_ENC_DICT},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_PLAIN},
     {"value", PL_COL_FLOAT, false, PL_ENC_AUTO},    {"unit", PL_COL_STRING, false, PL_ENC_DICT},
-    {"rate_Hz", PL_COL_DOUBLE, false, PL_ENC_AUTO}, {"channel", PL_COL_INT32, false, PL_ENC_AUTO},
+    {"rate_Hz", PL_COL_DOUBLE, false, PL_ENC_DICT}, {"channel", PL_COL_INT32, false, PL_ENC_DICT},
 };
 
 static pl_status chunk_alloc(chunk *c, size_t cap, pl_error *err)
@@ -82,9 +82,10 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     pl_table_options topt;
     pl_table_options_default(&topt);
     topt.row_group_bytes = o->row_group_bytes;
+    topt.page_bytes = (size_t)256 << 10; /* four tables of six columns each hold a page: keep pages small */
     const char *kv[] = {"plateau.table", pl_bundle_table_kind[t], "plateau.cell", plan->cell};
     topt.kv = kv;
-    topt.n_kv = 4;
+    topt.n_kv = 2; /* pairs */
     size_t ncols = k->info->multi_channel ? 6 : 5;
     pl_status st = pl_table_open(path, columns, ncols, &topt, &k->table, err);
     if (st != PL_OK || !o->plots)
