@@ -153,6 +153,34 @@ void pl_ephys_cell_init(pl_ephys_cell *c);
 void pl_ephys_cell_add(pl_ephys_cell *c, const pl_ephys_params *p, const pl_ephys_sweep *s);
 void pl_ephys_cell_finish(pl_ephys_cell *c);
 
+/* A result for a sweep that was not analysed (a voltage-clamp sweep, tables that disagree): valid = false. */
+void pl_ephys_sweep_dropped(pl_ephys_sweep *out, int sweep, size_t n, double rate_Hz, const char *reason);
+
+/* ---- Bundles (plateau ephys analyze) ----
+ * A bundle is a folder written by `plateau ephys convert`: manifest.json and long-format tables mV_<cell>.parquet
+ * and pA_<cell>.parquet sorted by sweep. The analysis reads both tables sweep by sweep (current-clamp sweeps
+ * only), and writes into the bundle, each file atomically: sweep_config.json, analysis.parquet/.csv,
+ * AP_analysis.parquet/.csv (one row per spike), plots unless disabled, and manifest.json with an "analysis"
+ * section. A bundle analysed with the same parameters is skipped unless force. */
+typedef struct pl_ephys_analyze_options {
+    pl_ephys_params params;
+    bool baseline_threshold_given;  /* else ABF bundles use 5 pA (design: ABF baseline threshold) */
+    bool plots;
+    bool force;
+} pl_ephys_analyze_options;
+
+struct pl_batch_input;
+struct pl_job_outcome;
+void pl_ephys_analyze_options_default(pl_ephys_analyze_options *o);
+/* Bundles under the given paths (a bundle folder, its manifest.json, or a folder searched recursively): inputs
+ * whose path is the bundle's manifest.json. *out is pl_alloc'd. */
+pl_status pl_ephys_find_bundles(char *const *paths, size_t n_paths, struct pl_batch_input **out, size_t *n_out,
+                                pl_error *err);
+/* The batch job analysing one bundle (in->path = its manifest.json); ctx is a const pl_ephys_analyze_options*. */
+pl_status pl_ephys_analyze_job(void *ctx, const struct pl_batch_input *in, struct pl_job_outcome *out,
+                               pl_error *err);
+size_t pl_ephys_analyze_estimate(void *ctx, const struct pl_batch_input *in);
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,6 +80,12 @@ static void reset(pl_ephys_sweep *out, int sweep, size_t n, double rate)
     out->rate_Hz = rate;
 }
 
+void pl_ephys_sweep_dropped(pl_ephys_sweep *out, int sweep, size_t n, double rate_Hz, const char *reason)
+{
+    reset(out, sweep, n, rate_Hz);
+    snprintf(out->reason, sizeof out->reason, "%s", reason);
+}
+
 static pl_status lowpass(const pl_ephys_params *p, size_t n, double rate, pl_ephys_work *w, pl_ephys_sweep *out,
                          pl_error *err)
 {
