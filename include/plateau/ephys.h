@@ -94,6 +94,7 @@ typedef struct pl_ephys_sweep {
     size_t samples;
     double stimulus_level_pA;         /* mode of round(I, 1) over the stimulus window, ties smallest */
     double baseline_start_s, baseline_end_s, stimulus_start_s, stimulus_end_s; /* first and last sample times */
+    size_t i_baseline_start, i_baseline_end, i_stimulus_start, i_stimulus_end; /* the same as sample indices */
     bool lowpass_applied, median_applied;
     /* 4 resting potential */
     double rmp_mV;

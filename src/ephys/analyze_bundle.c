@@ -215,8 +215,9 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
     json_t *outputs = json_pack("[s,s,s,s,s]", "sweep_config.json", "analysis.parquet", "analysis.csv",
                                 "AP_analysis.parquet", "AP_analysis.csv");
     if (plots) {
-        static const char *const names[] = {"ephys_sweeps.png", "ephys_spikes.png", "ephys_passive.png",
-                                            "ephys_firing.png", "ephys_baseline.png", "summary.pdf"};
+        static const char *const names[] = {"ephys_sweeps.png",  "ephys_spikes.png", "ephys_ap_sweeps.png",
+                                            "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png",
+                                            "summary.pdf"};
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             json_array_append_new(outputs, json_string(names[k]));
     }

@@ -2,9 +2,10 @@
  *   1 ephys_sweeps.png    kept and dropped sweeps overlaid (decimated traces, fed while each sweep is in memory)
  *   2 ephys_spikes.png    first spike of every spiking sweep aligned at the peak with the average of all spikes;
  *                         phase plot (dV/dt against V) of the first spike with its threshold and kink marked
- *   3 ephys_passive.png   resting potential per sweep, its histogram, the input-resistance fit, sag per sweep
- *   4 ephys_firing.png    spike frequency, threshold, width and upstroke against the injected current
- *   5 ephys_baseline.png  Savitzky-Golay filtered against raw resting potential, baseline drift
+ *   3 ephys_ap_sweeps.png the first 10 spiking sweeps around their step, thresholds and peaks marked
+ *   4 ephys_passive.png   resting potential per sweep, its histogram, the input-resistance fit, sag per sweep
+ *   5 ephys_firing.png    spike frequency, threshold, width and upstroke against the injected current
+ *   6 ephys_baseline.png  Savitzky-Golay filtered against raw resting potential, baseline drift
  * Memory: traces keep a few values per pixel column; the averaged waveform is one fixed-length array. */
 #include <math.h>
 #include <stdio.h>
@@ -17,11 +18,12 @@
 
 #define WAVE_PRE_MS 3.0
 #define WAVE_POST_MS 6.0
+#define AP_SWEEPS 10 /* panels of ephys_ap_sweeps.png: 2 rows of 5 */
 #define MAX_OVERLAY 200 /* traces per overlay panel; later sweeps are left out (noted in the title) */
 
 struct ephys_plotter {
-    pl_figure *sweeps_fig, *spikes_fig;
-    int kept_traces, dropped_traces, wave_traces;
+    pl_figure *sweeps_fig, *spikes_fig, *ap_fig;
+    int kept_traces, dropped_traces, wave_traces, ap_panels;
     double wave_rate;          /* the averaged waveform's sample rate (the first spiking sweep's) */
     size_t wave_len;
     double *wave_sum;          /* sum of all spikes' waveforms at wave_rate */
@@ -39,9 +41,13 @@ pl_status ephys_plotter_new(ephys_plotter **out, pl_error *err)
                         .title = "Sweeps: kept and dropped"};
     pl_figure_spec b = {.width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2,
                         .title = "Action potentials"};
+    pl_figure_spec c = {.width_in = 15, .height_in = 5.5, .dpi = 100, .rows = 2, .cols = 5,
+                        .title = "Spiking sweeps (first 10): thresholds and peaks"};
     pl_status st = pl_figure_new(&a, &p->sweeps_fig, err);
     if (st == PL_OK)
         st = pl_figure_new(&b, &p->spikes_fig, err);
+    if (st == PL_OK)
+        st = pl_figure_new(&c, &p->ap_fig, err);
     if (st != PL_OK) {
         ephys_plotter_free(p);
         return st;
@@ -64,6 +70,7 @@ void ephys_plotter_free(ephys_plotter *p)
         return;
     pl_figure_free(p->sweeps_fig);
     pl_figure_free(p->spikes_fig);
+    pl_figure_free(p->ap_fig);
     pl_free(p->wave_sum);
     pl_free(p);
 }
@@ -139,6 +146,40 @@ static pl_status add_waveforms(ephys_plotter *p, const pl_ephys_sweep *s, const 
     return PL_OK;
 }
 
+/* One panel of ephys_ap_sweeps.png: the step +- 50 ms of the analysed voltage, thresholds and peaks marked. */
+static pl_status ap_panel(ephys_plotter *p, const pl_ephys_sweep *s, const double *v, size_t n,
+                          const pl_ephys_spike *spikes, pl_error *err)
+{
+    double rate = s->rate_Hz;
+    size_t margin = (size_t)lround(0.05 * rate), ss = s->i_stimulus_start, se = s->i_stimulus_end;
+    size_t from = ss > margin ? ss - margin : 0, to = se + margin < n ? se + margin : n - 1;
+    pl_axes *ax = pl_figure_panel(p->ap_fig, p->ap_panels / 5, p->ap_panels % 5);
+    char title[96];
+    snprintf(title, sizeof title, "sweep %d, %+.0f pA, %zu spikes", s->sweep, s->injected_current_pA, s->n_spikes);
+    pl_axes_title(ax, title);
+    pl_axes_labels(ax, "Time (s)", "mV");
+    pl_trace *tr;
+    pl_status st = pl_trace_new(ax, (double)from / rate, (double)to / rate, &(pl_style){.color = PL_BLUE}, &tr, err);
+    if (st == PL_OK)
+        st = pl_trace_feed(tr, (double)from / rate, 1.0 / rate, v + from, to - from + 1, err);
+    double *x = pl_alloc(2 * s->n_spikes * sizeof *x, "spike markers", err), *y = x ? x + s->n_spikes : NULL;
+    if (!x)
+        return err ? err->code : PL_ENOMEM;
+    for (int kind = 0; st == PL_OK && kind < 2; kind++) {
+        for (size_t k = 0; k < s->n_spikes; k++) {
+            size_t i = kind ? spikes[k].i_peak : spikes[k].i_threshold;
+            x[k] = (double)i / rate;
+            y[k] = v[i];
+        }
+        st = pl_axes_line(ax, x, y, s->n_spikes,
+                          &(pl_style){.color = kind ? PL_RED : PL_ORANGE, .dash = PL_NOLINE,
+                                      .marker = kind ? PL_MARK_TRIANGLE : PL_MARK_CIRCLE, .marker_size = 3}, err);
+    }
+    pl_free(x);
+    p->ap_panels++;
+    return st;
+}
+
 pl_status ephys_plotter_sweep(ephys_plotter *p, const pl_ephys_sweep *s, const double *v, size_t n,
                               const pl_ephys_spike *spikes, pl_error *err)
 {
@@ -155,7 +196,10 @@ pl_status ephys_plotter_sweep(ephys_plotter *p, const pl_ephys_sweep *s, const d
             return st;
         (*count)++;
     }
-    return s->valid && s->n_spikes ? add_waveforms(p, s, v, n, spikes, err) : PL_OK;
+    if (!s->valid || !s->n_spikes)
+        return PL_OK;
+    pl_status st = add_waveforms(p, s, v, n, spikes, err);
+    return st == PL_OK && p->ap_panels < AP_SWEEPS ? ap_panel(p, s, v, n, spikes, err) : st;
 }
 
 /* Points (x, y) of kept sweeps with both values finite; arrays of n. Returns how many. */
@@ -320,6 +364,10 @@ pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys
         st = save(p->sweeps_fig, dir, "ephys_sweeps.png", doc, err);
     if (st == PL_OK)
         st = save(p->spikes_fig, dir, "ephys_spikes.png", doc, err);
+    for (int k = p->ap_panels; k < AP_SWEEPS; k++)
+        pl_axes_off(pl_figure_panel(p->ap_fig, k / 5, k % 5));
+    if (st == PL_OK)
+        st = save(p->ap_fig, dir, "ephys_ap_sweeps.png", doc, err);
     if (st == PL_OK)
         st = save(passive, dir, "ephys_passive.png", doc, err);
     if (st == PL_OK)

@@ -173,6 +173,10 @@ pl_status pl_ephys_analyze_sweep(const pl_ephys_params *p, int sweep, const doub
     out->baseline_end_s = t0_s + (double)win.be / rate_Hz;
     out->stimulus_start_s = t0_s + (double)win.ss / rate_Hz;
     out->stimulus_end_s = t0_s + (double)win.se / rate_Hz;
+    out->i_baseline_start = win.bs;
+    out->i_baseline_end = win.be;
+    out->i_stimulus_start = win.ss;
+    out->i_stimulus_end = win.se;
     out->injected_current_pA = rint(out->stimulus_level_pA / p->current_round_pA) * p->current_round_pA;
     if (!out->valid)
         return PL_OK;

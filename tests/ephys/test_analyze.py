@@ -29,12 +29,14 @@ if r.returncode != 0 and "Parquet reader" in r.stderr:
 if not c.eq(r.returncode, 0, "plateau ephys analyze exits 0"):
     print(r.stderr)
 for name in ("sweep_config.json", "analysis.parquet", "analysis.csv", "AP_analysis.parquet", "AP_analysis.csv",
-             "ephys_sweeps.png", "ephys_spikes.png", "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png",
+             "ephys_sweeps.png", "ephys_spikes.png", "ephys_ap_sweeps.png", "ephys_passive.png", "ephys_firing.png",
+             "ephys_baseline.png",
              "summary.pdf"):
     c.true(os.path.getsize(os.path.join(bundle, name)) > 0, f"{name} written")
 c.eq(glob.glob(os.path.join(out, "**", ".plateau-tmp*"), recursive=True), [], "no temporary left")
 pdf = open(os.path.join(bundle, "summary.pdf"), "rb").read()
-c.eq(pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>"), 5, "summary.pdf has 5 pages")
+pages = pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>")
+c.eq(pages, 6, "summary.pdf has 6 pages")
 
 # the independent computation: the same float32 samples read with h5py, analysed by the library directly
 sweeps = nwb_sweeps(nwb, float32=True)
@@ -98,9 +100,10 @@ mtime = os.path.getmtime(os.path.join(bundle, "analysis.parquet"))
 r = plateau("ephys", "analyze", bundle)
 c.true(r.returncode == 0 and "skipped  1" in r.stderr.replace("skipped 1", "skipped  1"), "a second run skips the bundle")
 c.eq(os.path.getmtime(os.path.join(bundle, "analysis.parquet")), mtime, "and leaves its outputs alone")
-r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", os.path.join(bundle, "manifest.json"))
+small = os.path.join(out, "bluepyefe_99111002_cc")
+r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", os.path.join(small, "manifest.json"))
 c.eq(r.returncode, 0, "new parameters re-analyse the bundle")
-cfg2 = json.load(open(os.path.join(bundle, "sweep_config.json")))
+cfg2 = json.load(open(os.path.join(small, "sweep_config.json")))
 c.eq(cfg2["params"]["prominence_mV"], 25, "the new parameter is recorded")
 r = plateau("ephys", "analyze", "--set", "bogus=1", bundle)
 c.eq(r.returncode, 2, "an unknown parameter is a usage error")
@@ -108,10 +111,13 @@ r = plateau("ephys", "analyze", os.path.join(c.tmp, "nothing-here"))
 c.eq(r.returncode, 1, "a missing path fails")
 
 # a damaged bundle fails alone, with its name in the message
-bad_bundle = os.path.join(out, "bluepyefe_99111002_cc")
-os.remove(glob.glob(os.path.join(bad_bundle, "mV_*.parquet"))[0])
-r = plateau("ephys", "analyze", "--force", "--no-plots", out)
+import shutil  # noqa: E402
+pair = os.path.join(c.tmp, "pair")
+shutil.copytree(small, os.path.join(pair, "good"))
+shutil.copytree(small, os.path.join(pair, "damaged"))
+os.remove(glob.glob(os.path.join(pair, "damaged", "mV_*.parquet"))[0])
+r = plateau("ephys", "analyze", "--force", "--no-plots", pair)
 c.eq(r.returncode, 1, "a bundle with a missing table fails the run")
-c.true("bluepyefe_99111002_cc" in r.stderr and "done     1" in r.stderr, "only that bundle fails, named")
+c.true("damaged" in r.stderr and "done     1" in r.stderr, "only that bundle fails, named")
 c.done()
 sys.exit(1 if c.failed else 0)
