@@ -89,7 +89,10 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
  * different content is an error, except SQLite result databases, which are handed to merge_db when given
  * (e.g. the laser-trim database) and otherwise reported. */
 typedef pl_status (*pl_merge_db_fn)(const char *dest_db, const char *src_db, pl_error *err);
-pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_merge_db_fn merge_db, pl_error *err);
+/* `regenerated` (NULL-terminated, may be NULL) names batch-level summaries (a report, a summary plot) that differ
+ * between shards by nature: they are left out, for the caller to draw again from the merged results. */
+pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_merge_db_fn merge_db,
+                         const char *const *regenerated, pl_error *err);
 
 #ifdef __cplusplus
 }

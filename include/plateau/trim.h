@@ -252,6 +252,9 @@ pl_status pl_trim_db_note(pl_trim_db *db, int64_t batch_id, const char *sha256, 
 /* Copies into dest_db (created when missing) every file of src_db whose content is not in dest_db yet, with its
  * tracks, and src's batches and batch records (a pl_merge_db_fn for plateau merge of shard outputs). */
 pl_status pl_trim_db_merge(const char *dest_db, const char *src_db, pl_error *err);
+/* Draws the summary plot (plots/summary.png) and report.html of out_dir again from out_dir/trim.db over every batch
+ * (after plateau merge). Does nothing when there is no trim.db. */
+pl_status pl_trim_write_summaries(const char *out_dir, pl_error *err);
 
 /* ---- selecting and printing stored results (src/trim/output.c) ---- */
 

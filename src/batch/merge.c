@@ -76,7 +76,16 @@ static pl_status copy_file(const char *src, const char *dst, pl_error *err)
     return pl_afile_commit(&af, err);
 }
 
-static pl_status merge_tree(const char *src, const char *dst, int depth, pl_merge_db_fn merge_db, pl_error *err)
+static bool listed(const char *name, const char *const *names)
+{
+    for (; names && *names; names++)
+        if (!strcmp(name, *names))
+            return true;
+    return false;
+}
+
+static pl_status merge_tree(const char *src, const char *dst, int depth, pl_merge_db_fn merge_db,
+                            const char *const *regenerated, pl_error *err)
 {
     DIR *d = opendir(src);
     if (!d)
@@ -97,7 +106,9 @@ static pl_status merge_tree(const char *src, const char *dst, int depth, pl_merg
             continue;
         if (S_ISDIR(sb.st_mode)) {
             if ((st = pl_mkdirs(t, err)) == PL_OK)
-                st = merge_tree(s, t, depth + 1, merge_db, err);
+                st = merge_tree(s, t, depth + 1, merge_db, regenerated, err);
+        } else if (listed(name, regenerated)) {
+            unlink(t); /* drawn again by the caller from the merged results */
         } else if (stat(t, &tb) != 0) {
             st = copy_file(s, t, err);
         } else if (!same_content(s, t)) {
@@ -111,7 +122,8 @@ static pl_status merge_tree(const char *src, const char *dst, int depth, pl_merg
     return st;
 }
 
-pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_merge_db_fn merge_db, pl_error *err)
+pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_merge_db_fn merge_db,
+                         const char *const *regenerated, pl_error *err)
 {
     pl_ledger *l = NULL;
     pl_status st = pl_ledger_open(dest, &l, err);
@@ -123,7 +135,7 @@ pl_status pl_batch_merge(const char *dest, char *const *srcs, size_t n_srcs, pl_
             st = pl_error_set(err, PL_ENOTFOUND, srcs[i], "not an output folder");
             break;
         }
-        if ((st = merge_tree(srcs[i], dest, 0, merge_db, err)) != PL_OK)
+        if ((st = merge_tree(srcs[i], dest, 0, merge_db, regenerated, err)) != PL_OK)
             break;
         if (stat(ledger, &sb) == 0)
             st = pl_ledger_merge_from(l, srcs[i], err);

@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "plateau/batch.h"
+#include "plateau/trim.h"
 
 enum { OPT_OUT = 100 };
 
@@ -29,7 +30,11 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return cli_usage_error(cmd, "missing -o DEST (the merged output folder)");
     pl_error err;
     pl_error_clear(&err);
-    if (pl_batch_merge(a.out, argv, (size_t)npos, NULL, &err) != PL_OK) {
+    /* Result databases that differ between shards are merged row by row (the laser-trim database is the one
+     * plateau writes); identical files are copied once. */
+    static const char *const regenerated[] = {"report.html", "summary.png", NULL};
+    if (pl_batch_merge(a.out, argv, (size_t)npos, pl_trim_db_merge, regenerated, &err) != PL_OK ||
+        pl_trim_write_summaries(a.out, &err) != PL_OK) {
         cli_print_error(&err);
         return CLI_EXIT_FAILED;
     }

@@ -4,6 +4,7 @@
  * draws the summary plot and writes the report. Every input ends up analysed, skipped or failed with a reason. */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "plateau/afile.h"
@@ -214,4 +215,29 @@ pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *ba
     if (run_st != PL_OK && err)
         *err = run_err;
     return run_st;
+}
+
+pl_status pl_trim_write_summaries(const char *out_dir, pl_error *err)
+{
+    char path[PL_PATH_MAX], plots[PL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/trim.db", out_dir);
+    if (access(path, F_OK) != 0)
+        return PL_OK;
+    pl_trim_db *db;
+    pl_status st = pl_trim_db_open(path, false, &db, err);
+    if (st != PL_OK)
+        return st;
+    snprintf(plots, sizeof plots, "%s/plots", out_dir);
+    bool have_plots = trim_plots_available() && access(plots, F_OK) == 0;
+    if (have_plots) {
+        snprintf(path, sizeof path, "%s/summary.png", plots);
+        st = trim_plot_summary(db, 0, path, err);
+    }
+    pl_trim_filter all = {0};
+    if (st == PL_OK) {
+        snprintf(path, sizeof path, "%s/report.html", out_dir);
+        st = trim_report_html(db, &all, path, have_plots ? "plots" : NULL, err);
+    }
+    pl_trim_db_close(db);
+    return st;
 }

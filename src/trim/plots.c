@@ -194,7 +194,7 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
 
 static const char *const batch_where =
     " FROM tracks t JOIN files f ON f.id = t.file_id WHERE f.sha256 IN (SELECT sha256 FROM batch_files"
-    " WHERE batch_id = ?1 AND outcome <> 'failed')";
+    " WHERE (?1 = 0 OR batch_id = ?1) AND outcome <> 'failed')";
 
 static pl_status query(sqlite3 *h, const char *sql, int64_t batch, sqlite3_stmt **st, pl_error *err)
 {
