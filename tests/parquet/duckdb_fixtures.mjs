@@ -1,5 +1,5 @@
 // Writes Parquet files with DuckDB for the reader test: the same table under several codecs, row-group sizes and
-// format versions. Usage: node duckdb_fixtures.mjs OUTDIR. Prints the list of files written as JSON.
+// format versions. Usage: node duckdb_fixtures.mjs OUTDIR [ROWS]. Prints the list of files written as JSON.
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -12,6 +12,7 @@ for (const d of dirs) {
 }
 const { DuckDBInstance } = mod.DuckDBInstance ? mod : mod.default
 const out = process.argv[2]
+const nrows = Number(process.argv[3] || 25000)
 const inst = await DuckDBInstance.create(':memory:')
 const conn = await inst.connect()
 await conn.run(`CREATE TABLE t AS SELECT
@@ -25,7 +26,7 @@ await conn.run(`CREATE TABLE t AS SELECT
     'row-' || i::VARCHAR AS label,
     TIMESTAMP '2024-01-02 03:04:05.123456' + to_microseconds(i * 1001) AS ts,
     TIMESTAMPTZ '2020-06-01 00:00:00+00' + to_microseconds(i) AS tstz
-  FROM range(25000) r(i)`)
+  FROM range(${nrows}) r(i)`)
 const files = []
 const cases = [
   ['duck_zstd', "COMPRESSION zstd"],

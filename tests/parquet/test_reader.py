@@ -92,7 +92,7 @@ def check_corrupt(ck, tmp):
         if not os.path.exists(path):
             continue
         data = open(path, "rb").read()
-        for k in range(70):
+        for k in range(50):
             buf = bytearray(data)
             if k % 3 == 0:
                 buf = buf[:rng.randrange(len(buf))]

@@ -395,11 +395,66 @@ static void dict_give_up(pq_col *c)
     c->mode = c->plain_mode;
 }
 
-/* AUTO only: a dictionary pays when values repeat, on average at least twice in the first page. */
-static void maybe_give_up(pq_col *c)
+static void byte_stream_split(pq_buf *out, const uint8_t *src, size_t nvals, size_t w);
+
+/* Compressed size of a buffer with the column's codec (raw size without one); SIZE_MAX on failure. */
+static size_t packed_size(const pq_col_cfg *cfg, const pq_buf *b)
 {
-    if (c->def.encoding == PL_ENC_AUTO && c->mode == PQ_MODE_DICT && !c->dict_pages &&
-        (size_t)c->dict_n * 2 > c->page_nonnull)
+    if (b->status != PL_OK)
+        return SIZE_MAX;
+    if (cfg->codec->codec == PL_CODEC_NONE)
+        return b->len;
+    return pq_compress(cfg->codec, b->data, b->len, NULL) == PL_OK ? cfg->codec->out.len : SIZE_MAX;
+}
+
+/* The trial: the page so far compressed as dictionary (dictionary page + indices) and without one (PLAIN or BSS).
+ * Measured rather than guessed: on recorded signals a dictionary of quantized floats often loses to BSS under zstd
+ * even when values repeat (its indices scramble what neighbouring samples share); see docs/parquet.md. */
+static bool dict_wins_trial(pq_col *c, const pq_col_cfg *cfg)
+{
+    pq_buf idx, alt, tmp;
+    pq_buf_init(&idx, "parquet encoding trial");
+    pq_buf_init(&alt, "parquet encoding trial");
+    pq_buf_init(&tmp, "parquet encoding trial");
+    int bw = pq_bit_width(c->dict_n ? c->dict_n - 1 : 0);
+    pq_buf_byte(&idx, (uint8_t)bw);
+    pq_rle_encode_u32(&idx, c->idx, c->page_nonnull, bw);
+    for (size_t k = 0; k < c->page_nonnull; k++) {
+        if (c->width) {
+            pq_buf_put(&tmp, c->dict.data + (size_t)c->idx[k] * (size_t)c->width, (size_t)c->width);
+        } else {
+            const uint8_t *p = c->dict.data + c->doff[c->idx[k]];
+            uint32_t len;
+            memcpy(&len, p, 4);
+            pq_buf_put(&tmp, p, 4 + (size_t)len);
+        }
+    }
+    if (c->plain_mode == PQ_MODE_BSS)
+        byte_stream_split(&alt, tmp.data, c->page_nonnull, (size_t)c->width);
+    const pq_buf *other = c->plain_mode == PQ_MODE_BSS ? &alt : &tmp;
+    size_t d = packed_size(cfg, &c->dict), i = packed_size(cfg, &idx), o = packed_size(cfg, other);
+    bool wins = d != SIZE_MAX && i != SIZE_MAX && (o == SIZE_MAX || d + i < o);
+    pq_buf_free(&idx);
+    pq_buf_free(&alt);
+    pq_buf_free(&tmp);
+    return wins;
+}
+
+/* AUTO only, once per column: keep the dictionary when values repeat (at least twice on average; checked from
+ * PQ_DICT_TRIAL values on, so unique values are not hashed for long) and, when the first page is flushed with at least
+ * PQ_DICT_TRIAL values, the trial compression of that whole page says it is smaller. */
+static void maybe_give_up(pq_col *c, const pq_col_cfg *cfg, bool at_flush)
+{
+    if (c->def.encoding != PL_ENC_AUTO || c->mode != PQ_MODE_DICT || c->dict_pages || c->auto_decided)
+        return;
+    if ((size_t)c->dict_n * 2 > c->page_nonnull) {
+        dict_give_up(c);
+        return;
+    }
+    if (!at_flush || c->page_nonnull < PQ_DICT_TRIAL)
+        return; /* a short first page (a small table): the repetition test alone */
+    c->auto_decided = true;
+    if (!dict_wins_trial(c, cfg))
         dict_give_up(c);
 }
 
@@ -578,7 +633,7 @@ pl_status pq_col_append(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, si
         off += done;
         n -= done;
         if (c->mode == PQ_MODE_DICT && c->page_nonnull >= PQ_DICT_TRIAL)
-            maybe_give_up(c);
+            maybe_give_up(c, cfg, false);
         if (page_full(c, cfg) && (st = pq_col_flush_page(c, cfg, err)) != PL_OK)
             return st;
     }
@@ -677,7 +732,7 @@ pl_status pq_col_flush_page(pq_col *c, const pq_col_cfg *cfg, pl_error *err)
 {
     pl_status st;
     if (c->page_n > 0) {
-        maybe_give_up(c);
+        maybe_give_up(c, cfg, true);
         if ((st = buffers_status(c, err)) != PL_OK)
             return st;
         int encoding;

@@ -35,6 +35,7 @@ typedef struct pq_col {
     int mode;
     bool dict_given_up;   /* AUTO: the dictionary did not pay; stay PLAIN (or BSS) */
     int plain_mode;       /* AUTO's mode without a dictionary: BSS for floating point when compressing */
+    bool auto_decided;    /* AUTO: the trial compression has chosen (dictionary kept or given up) */
 
     /* the open page */
     size_t page_n, page_nonnull, page_cap;

@@ -299,7 +299,7 @@ static pl_status load_body(pl_pq_reader *r, cursor *c, const page_header *h, pl_
     if (h->comp > c->end - c->pos)
         return corrupt(r, c, "a page runs past the end of its column chunk", err);
     c->comp.len = 0;
-    if (!pq_buf_reserve(&c->comp, (size_t)h->comp))
+    if (!pq_buf_reserve(&c->comp, (size_t)h->comp + 1)) /* + 1: an empty page still has a buffer */
         return pq_buf_status(&c->comp, err);
     pl_status st = pq_pread(r, c->comp.data, (size_t)h->comp, (uint64_t)c->pos, err);
     if (st != PL_OK)

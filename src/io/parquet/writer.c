@@ -35,6 +35,10 @@ typedef struct pq_writer {
 
 static const pl_table_ops parquet_ops;
 
+/* Rows per row group at most (Arrow's default too): keeps row-group statistics useful for finding a sweep and lets
+ * readers parallelize, even when the data compresses so well that the byte budget would allow far more. */
+#define PQ_ROW_GROUP_MAX_ROWS ((int64_t)1 << 20)
+
 static void writer_free(pq_writer *w)
 {
     if (!w)
@@ -271,14 +275,14 @@ static pl_status parquet_write(pl_table *t, size_t nrows, const pl_colbuf *cols,
     pl_status st = PL_OK;
     for (size_t off = 0; off < nrows;) {
         size_t n = nrows - off < w->slice_rows ? nrows - off : w->slice_rows;
-        if (w->rg_rows + (int64_t)n > INT32_MAX) /* page and row-group counts stay well inside int32 */
-            n = (size_t)(INT32_MAX - w->rg_rows);
+        if (w->rg_rows + (int64_t)n > PQ_ROW_GROUP_MAX_ROWS)
+            n = (size_t)(PQ_ROW_GROUP_MAX_ROWS - w->rg_rows);
         for (size_t i = 0; i < w->ncols; i++)
             if ((st = pq_col_append(&w->cols[i], &w->cfg, &cols[i], off, n, err)) != PL_OK)
                 goto fail;
         w->rg_rows += (int64_t)n;
         off += n;
-        if (buffered_bytes(w) >= w->opt.row_group_bytes || w->rg_rows >= INT32_MAX)
+        if (buffered_bytes(w) >= w->opt.row_group_bytes || w->rg_rows >= PQ_ROW_GROUP_MAX_ROWS)
             if ((st = close_row_group(w, err)) != PL_OK)
                 goto fail;
         if (pl_interrupted()) {
