@@ -472,6 +472,9 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
     double t0 = pl_now();
     st = opt->in_process ? run_in_process(&e, n) : run_workers(&e, n, estimate, err);
     e.sum.seconds = pl_now() - t0;
+    /* Again at the end: a worker of a batch killed with -9 may still have been dying when this run started. */
+    if (opt->ledger_dir)
+        pl_cleanup_stale(opt->ledger_dir);
     if (e.sum.peak_tree_rss < pl_rss_current())
         e.sum.peak_tree_rss = pl_rss_current();
     pl_progress_finish(e.bar);

@@ -29,7 +29,7 @@ typedef struct sink {
 } sink;
 
 static const pl_column columns[] = {
-    {"sweep", PL_COL_INT32, false, PL_ENC_DICT},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_PLAIN},
+    {"sweep", PL_COL_INT32, false, PL_ENC_DICT},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_AUTO},
     {"value", PL_COL_FLOAT, false, PL_ENC_AUTO},    {"unit", PL_COL_STRING, false, PL_ENC_DICT},
     {"rate_Hz", PL_COL_DOUBLE, false, PL_ENC_DICT}, {"channel", PL_COL_INT32, false, PL_ENC_DICT},
     {"series", PL_COL_STRING, false, PL_ENC_DICT},
