@@ -126,11 +126,15 @@ static pl_status open_pair(const char *dir, const char *stem, const batch *b, pl
 {
     char path[PL_PATH_MAX];
     t[0] = t[1] = NULL;
+    pl_table_options opt; /* small tables: small pages and row groups keep the writers' buffers small */
+    pl_table_options_default(&opt);
+    opt.page_bytes = 64 << 10;
+    opt.row_group_bytes = 1 << 20;
     snprintf(path, sizeof path, "%s/%s.parquet", dir, stem);
-    pl_status st = pl_table_open(path, b->cols, b->ncols, NULL, &t[0], err);
+    pl_status st = pl_table_open(path, b->cols, b->ncols, &opt, &t[0], err);
     if (st == PL_OK) {
         snprintf(path, sizeof path, "%s/%s.csv", dir, stem);
-        st = pl_table_open(path, b->cols, b->ncols, NULL, &t[1], err);
+        st = pl_table_open(path, b->cols, b->ncols, &opt, &t[1], err);
     }
     if (st != PL_OK) {
         pl_table_abort(t[0]);

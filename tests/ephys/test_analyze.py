@@ -119,5 +119,24 @@ os.remove(glob.glob(os.path.join(pair, "damaged", "mV_*.parquet"))[0])
 r = plateau("ephys", "analyze", "--force", "--no-plots", pair)
 c.eq(r.returncode, 1, "a bundle with a missing table fails the run")
 c.true("damaged" in r.stderr and "done     1" in r.stderr, "only that bundle fails, named")
+
+# an ABF bundle (stimulus synthesised from the protocol by our ABF reader) against neo's samples and protocol
+from ephys_common import abf_sweeps  # noqa: E402
+abf = testdata("abf", "171116sh_0018.abf")
+abf_out = os.path.join(c.tmp, "abf")
+r = plateau("ephys", "convert", "--no-plots", "-o", abf_out, abf)
+r2 = plateau("ephys", "analyze", "--no-plots", abf_out)
+c.true(r.returncode == 0 and r2.returncode == 0, "ABF bundle converted and analysed")
+binfile = os.path.join(c.tmp, "abf.bin")
+write_sweeps(binfile, abf_sweeps(abf))
+want = {s["sweep"]: s for s in analyse(TOOL, binfile, "baseline_threshold_pA=5")["sweeps"]}
+with open(os.path.join(abf_out, "171116sh_0018", "analysis.csv")) as f:
+    got = {int(r["sweep"]): r for r in csv.DictReader(f)}
+c.eq(sorted(got), sorted(k for k, s in want.items() if s["valid"]), "ABF: kept sweeps equal the analysis of neo's data")
+c.eq({k: int(r["n_spikes"]) for k, r in got.items()}, {k: want[k]["n_spikes"] for k in got},
+     "ABF: spike counts equal")
+c.true(all(abs(float(r["rmp_mV"]) - want[k]["rmp_mV"]) < 1e-3 and
+           float(r["stimulus_level_pA"]) == want[k]["stimulus_level_pA"] for k, r in got.items()),
+       "ABF: levels equal, resting potentials within 1 uV")
 c.done()
 sys.exit(1 if c.failed else 0)
