@@ -37,6 +37,16 @@ bool abf_dac_synthesisable(const abf_header *h, const abf_dac *d, const char **w
         *why = "from a user list (not synthesised)";
         return false;
     }
+    /* Unfilled header fields read as huge floats: a command of a million mV or pA is corruption, not a protocol. */
+    bool sane = isfinite(d->holding) && fabs(d->holding) <= 1e6;
+    for (int e = 0; e < d->n_epochs; e++)
+        if (d->epochs[e].type != 0)
+            sane = sane && isfinite(d->epochs[e].level) && fabs(d->epochs[e].level) <= 1e6 &&
+                   isfinite(d->epochs[e].level_inc) && fabs(d->epochs[e].level_inc) <= 1e6;
+    if (!sane) {
+        *why = "corrupt holding or epoch levels (not synthesised)";
+        return false;
+    }
     return true;
 }
 
