@@ -10,6 +10,7 @@
 
 typedef struct segment {
     int64_t p1, p2;         /* [p1, p2) in samples of the sweep */
+    int64_t len;            /* the epoch's own length (p2 - p1 unless the sweep ends first): ramps keep their slope */
     int type;
     double level, before;   /* level of this segment and of the one before it */
     int64_t period, width;
@@ -34,6 +35,16 @@ bool abf_dac_synthesisable(const abf_header *h, const abf_dac *d, const char **w
     }
     if (h->user_list_enabled) {
         *why = "from a user list (not synthesised)";
+        return false;
+    }
+    /* Unfilled header fields read as huge floats: a command of a million mV or pA is corruption, not a protocol. */
+    bool sane = isfinite(d->holding) && fabs(d->holding) <= 1e6;
+    for (int e = 0; e < d->n_epochs; e++)
+        if (d->epochs[e].type != 0)
+            sane = sane && isfinite(d->epochs[e].level) && fabs(d->epochs[e].level) <= 1e6 &&
+                   isfinite(d->epochs[e].level_inc) && fabs(d->epochs[e].level_inc) <= 1e6;
+    if (!sane) {
+        *why = "corrupt holding or epoch levels (not synthesised)";
         return false;
     }
     return true;
@@ -62,14 +73,14 @@ static int build_segments(const abf_dac *d, int64_t sweep, int64_t frames, segme
     double pre = d->inter_episode_last && sweep > 0 ? last_level(d, sweep - 1) : d->holding;
     int n = 0;
     int64_t pos = frames / 64;
-    seg[n++] = (segment){0, pos, 1, pre, pre, 0, 0};
+    seg[n++] = (segment){0, pos, pos, 1, pre, pre, 0, 0};
     for (int e = 0; e < d->n_epochs; e++) {
         const abf_epoch *ep = &d->epochs[e];
         if (ep->type == 0)
             continue;
         int64_t dur = sweep_duration(ep, sweep);
         int64_t end = dur > frames - pos ? frames : pos + dur;
-        seg[n] = (segment){pos, end, ep->type, sweep_level(ep, sweep), seg[n - 1].level, ep->pulse_period,
+        seg[n] = (segment){pos, end, dur, ep->type, sweep_level(ep, sweep), seg[n - 1].level, ep->pulse_period,
                            ep->pulse_width};
         n++;
         pos = end;
@@ -77,7 +88,7 @@ static int build_segments(const abf_dac *d, int64_t sweep, int64_t frames, segme
     double post = d->inter_episode_last ? seg[n - 1].level : d->holding;
     if (n == 1)
         post = d->inter_episode_last ? pre : d->holding;
-    seg[n++] = (segment){pos, frames, 1, post, post, 0, 0};
+    seg[n++] = (segment){pos, frames, frames - pos, 1, post, post, 0, 0};
     return n;
 }
 
@@ -86,7 +97,7 @@ static double ramp(double a, double b, int64_t k, int64_t n) { return n > 1 ? a 
 /* Value at sample k of a segment (k counted from the segment start). */
 static double segment_value(const segment *s, int64_t k)
 {
-    int64_t n = s->p2 - s->p1;
+    int64_t n = s->len;
     double delta = s->level - s->before;
     int64_t pulses = s->period > 0 ? n / s->period : 0;
     int64_t in = s->period > 0 ? k % s->period : 0;

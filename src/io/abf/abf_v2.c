@@ -88,6 +88,8 @@ static pl_status v2_load_strings(v2_ctx *c, pl_error *err)
     if (s->count == 0 || s->bytes <= 44)
         return PL_OK;
     size_t n = s->bytes - 44; /* the first entry holds the indexed strings, after a 44-byte "SSCH" header */
+    if (n > ((size_t)1 << 20))
+        n = (size_t)1 << 20; /* names, units and paths: anything past the first MiB is not a string we use */
     c->strings = pl_alloc(n + 1, "ABF2 strings", err);
     if (!c->strings)
         return err ? err->code : PL_ENOMEM;
