@@ -144,9 +144,12 @@ static void series_fields(hid_t g, const char *type, double start, double rate, 
         static const struct {
             const char *name, *unit;
             double v;
-        } f[] = {{"capacitance_fast", "farads", 0}, {"capacitance_slow", "farads", 0},
-                 {"resistance_comp_bandwidth", "hertz", 0}, {"resistance_comp_correction", "percent", 0},
-                 {"resistance_comp_prediction", "percent", 0}, {"whole_cell_capacitance_comp", "farads", 0},
+        } f[] = {{"capacitance_fast", "farads", 0},
+                 {"capacitance_slow", "farads", 0},
+                 {"resistance_comp_bandwidth", "hertz", 0},
+                 {"resistance_comp_correction", "percent", 0},
+                 {"resistance_comp_prediction", "percent", 0},
+                 {"whole_cell_capacitance_comp", "farads", 0},
                  {"whole_cell_series_resistance_comp", "ohms", 0}};
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
             hid_t d = gen_scalar(g, f[i].name, H5T_IEEE_F32LE, f[i].v);
@@ -176,8 +179,8 @@ static hid_t series_group(hid_t file, const char *path, const char *type, int sw
 }
 
 /* One sweep: its response and stimulus series, written together block by block. */
-static void write_sweep(hid_t file, const options *o, int sweep, int cc, double start, double step_pA,
-                        double *stim, double *resp, void *buf)
+static void write_sweep(hid_t file, const options *o, int sweep, int cc, double start, double step_pA, double *stim,
+                        double *resp, void *buf)
 {
     double rate = cc ? 50000.0 : 200000.0;
     int64_t n = (int64_t)llround((cc ? 10.0 : 2.5) * o->scale * rate);
@@ -222,8 +225,9 @@ static void write_file_level(hid_t file, const options *o, uint64_t *rng)
     gen_text(file, "timestamps_reference_time", "2019-07-03T14:05:12-07:00");
     const char *created[] = {"2019-07-03T17:05:12-07:00"};
     gen_texts(file, "file_create_date", created, 1);
-    static const char *const groups[] = {"/acquisition", "/analysis", "/processing", "/stimulus/presentation",
-                                         "/stimulus/templates", "/specifications", "/general/devices"};
+    static const char *const groups[] = {"/acquisition",           "/analysis",           "/processing",
+                                         "/stimulus/presentation", "/stimulus/templates", "/specifications",
+                                         "/general/devices"};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         H5Gclose(gen_group(file, groups[i]));
     hid_t gen = H5Gopen2(file, "/general", H5P_DEFAULT);
