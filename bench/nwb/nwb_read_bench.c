@@ -62,8 +62,8 @@ int main(int argc, char **argv)
     printf("{\"samples\": %lld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, \"samples_per_s\": %.0f, "
            "\"samples_per_cpu_s\": %.0f, \"checksum\": %.10g, "
            "\"charged_peak_bytes\": %zu, \"memory_need_bytes\": %zu, \"peak_rss_bytes\": %zu}\n",
-           (long long)total, secs, cpu, (double)total / secs, (double)total / cpu, sum, pl_mem_peak(), pl_recording_memory_need(r),
-           pl_rss_peak());
+           (long long)total, secs, cpu, (double)total / secs, (double)total / cpu, sum, pl_mem_peak(),
+           pl_recording_memory_need(r), pl_rss_peak());
     pl_free(buf);
     pl_recording_close(r);
     return 0;

@@ -49,8 +49,7 @@ static json_t *describe_series(size_t index, const pl_series_info *s)
     json_object_set_new(o, "sweep", json_integer(s->sweep));
     json_object_set_new(o, "channel", json_integer(s->channel));
     json_object_set_new(o, "start_time_s", json_real(s->start_time_s));
-    json_object_set_new(o, "duration_s",
-                        s->rate_hz > 0 ? json_real((double)s->n_samples / s->rate_hz) : json_null());
+    json_object_set_new(o, "duration_s", s->rate_hz > 0 ? json_real((double)s->n_samples / s->rate_hz) : json_null());
     json_object_set_new(o, "has_timestamps", json_boolean(s->has_timestamps));
     set_text(o, "stimulus", s->stimulus);
     set_text(o, "note", s->note);

@@ -106,6 +106,15 @@ with h5py.File(plain, "w") as f:
     f.create_dataset("x", data=np.arange(10))
 fail_with(plain, "HDF5 without NWB structure", "format error", ["no nwb_version", "not an NWB file"])
 
+p = os.path.join(T, "baddate.nwb")
+f = base_file(p)
+del f["session_start_time"]
+vstr(f, "session_start_time", "last tuesday")
+add_series(f, "acquisition", "cc_001", "CurrentClampSeries", np.zeros(10, dtype=np.float32))
+f.close()
+rc, got, _ = nwb_check.dump(TOOL, p)
+c.true(rc == 0 and got["metadata"]["session_start_time"] == "", "a session start that is not ISO 8601 is left empty")
+
 v3 = os.path.join(T, "v3.nwb")
 base_file(v3, version="3.0.0").close()
 fail_with(v3, "NWB 3", "unsupported", ["NWB version 3.0.0 is not supported"])

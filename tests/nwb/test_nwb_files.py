@@ -16,14 +16,17 @@ c.true(len(files) >= 8, f"found {len(files)} NWB files")
 
 expect = {
     "bluepyefe_99111002_cc.nwb": dict(version="2.4.0", identifier="99111002", series=32, protocol="single",
+                                      sweep_list=sorted(list(range(1, 17)) * 2),
                                       species="Rattus norvegicus", sweeps={"current_clamp": 16}),
     "xiubert_2025053001_vc.nwb": dict(version="2.8.0", series=128, protocol="single", subject_id=None),
     "xiubert_2025053101_vc.nwb": dict(version="2.8.0", identifier="2025053101", series=32, protocol="single",
+                                      sweep_list=sorted(list(range(4)) * 8),
                                       subject_id="subject_ID124", genotype="Ntsr1-Cre", sweeps={"voltage_clamp": 4}),
-    "mies_2.2.4_vc.nwb": dict(version="2.2.4", series=8, protocol="single"),
-    "mies_1.0.5_vc.nwb": dict(version="1.0.5", series=8, protocol="single"),
+    "mies_2.2.4_vc.nwb": dict(version="2.2.4", series=8, protocol="single", sweep_list=[0, 0, 0, 0, 1, 1, 1, 1]),
+    "mies_1.0.5_vc.nwb": dict(version="1.0.5", series=8, protocol="single", sweep_list=[0, 0, 0, 0, 1, 1, 1, 1]),
     "mies_style_97sweeps_small.nwb": dict(version="2.6.0", series=194, protocol="mixed", species="Homo sapiens",
-                                          sweeps={"voltage_clamp": 7, "current_clamp": 90}, samples=19400000),
+                                          sweeps={"voltage_clamp": 7, "current_clamp": 90}, samples=19400000,
+                                          sweep_list=sorted(list(range(97)) * 2)),
 }
 
 for path in files:
@@ -54,6 +57,12 @@ for path in files:
         c.eq(m["subject"]["genotype"], e["genotype"], f"{label}: genotype")
     if "sweeps" in e:
         c.eq(got["totals"]["sweeps_by_clamp"], e["sweeps"], f"{label}: sweeps by clamp mode")
+    if "sweep_list" in e:
+        c.eq([x["sweep"] for x in got["series"]], e["sweep_list"], f"{label}: sweep numbers (stated, not derived)")
+        roles = [x["role"] for x in got["series"]]
+        c.true(all(roles[i] <= roles[i + 1] for i in range(len(roles) - 1)
+                   if got["series"][i]["sweep"] == got["series"][i + 1]["sweep"]),
+               f"{label}: responses before stimuli within a sweep")
     if "samples" in e:
         c.eq(got["totals"]["samples"], e["samples"], f"{label}: total samples")
     c.true(got["memory"]["reader_bytes"] > 0 and got["charged_peak_bytes"] < 64 << 20,

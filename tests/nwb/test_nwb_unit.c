@@ -2,10 +2,11 @@
  * budget and allocation-failure injection during open (never a leak or a crash), and pl_recording_describe. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <stdbool.h>
+
+#include <cmocka.h> /* after the headers it needs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,12 @@ int main(void)
     if (root)
         snprintf(cc_file, sizeof cc_file, "%s/nwb/bluepyefe_99111002_cc.nwb", root);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_number_in_name), cmocka_unit_test(test_unit_scale), cmocka_unit_test(test_bid),
-        cmocka_unit_test(test_windows),        cmocka_unit_test(test_budget),     cmocka_unit_test(test_fault_injection),
+        cmocka_unit_test(test_number_in_name),
+        cmocka_unit_test(test_unit_scale),
+        cmocka_unit_test(test_bid),
+        cmocka_unit_test(test_windows),
+        cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_fault_injection),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

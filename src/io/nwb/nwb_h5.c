@@ -38,7 +38,10 @@ void *nwb_realloc(void *ptr, size_t size, const char *what)
     return note_failure(pl_realloc(ptr, size, what, &e), &e);
 }
 
-void nwb_alloc_reset(void) { alloc_failed = false; }
+void nwb_alloc_reset(void)
+{
+    alloc_failed = false;
+}
 
 bool nwb_alloc_failed(pl_error *err)
 {
@@ -106,8 +109,14 @@ static H5O_type_t object_type(hid_t loc, const char *path)
     return info.type;
 }
 
-bool nwb_h5_is_group(hid_t loc, const char *path) { return object_type(loc, path) == H5O_TYPE_GROUP; }
-bool nwb_h5_is_dataset(hid_t loc, const char *path) { return object_type(loc, path) == H5O_TYPE_DATASET; }
+bool nwb_h5_is_group(hid_t loc, const char *path)
+{
+    return object_type(loc, path) == H5O_TYPE_GROUP;
+}
+bool nwb_h5_is_dataset(hid_t loc, const char *path)
+{
+    return object_type(loc, path) == H5O_TYPE_DATASET;
+}
 
 /* Appends s to buf (with sep before it unless buf is empty), trimming trailing spaces and stopping at max bytes. */
 static void append_text(char *buf, size_t size, const char *sep, const char *s, size_t max)

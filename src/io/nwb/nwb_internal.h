@@ -31,22 +31,22 @@ typedef enum {
 
 /* What the read path needs per series, parallel to r->series. */
 typedef struct nwb_series {
-    haddr_t addr;         /* object address of the series group: how the icephys tables' references are matched */
+    haddr_t addr; /* object address of the series group: how the icephys tables' references are matched */
     nwb_raw raw;
-    double scale;         /* value = raw * scale + shift: conversion and unit prefix folded together */
+    double scale; /* value = raw * scale + shift: conversion and unit prefix folded together */
     double shift;
-    int ncols;            /* 1 for 1-D data; 2-D (n, 1) data is read as its only column */
-    bool timestamps;      /* time from <location>/timestamps */
-    hsize_t max_chunk;    /* bytes of the largest chunk (0 when contiguous): HDF5 decompresses whole chunks */
+    int ncols;         /* 1 for 1-D data; 2-D (n, 1) data is read as its only column */
+    bool timestamps;   /* time from <location>/timestamps */
+    hsize_t max_chunk; /* bytes of the largest chunk (0 when contiguous): HDF5 decompresses whole chunks */
 } nwb_series;
 
 typedef struct nwb_file {
     hid_t file;
-    hid_t dapl;           /* dataset access: the bounded chunk cache */
-    hid_t open_data;      /* the data dataset of series open_index, kept open between reads, or -1 */
+    hid_t dapl;      /* dataset access: the bounded chunk cache */
+    hid_t open_data; /* the data dataset of series open_index, kept open between reads, or -1 */
     size_t open_index;
-    nwb_series *info;     /* pl_alloc'd, r->n_series entries */
-    size_t charged;       /* bytes charged with pl_mem_charge */
+    nwb_series *info; /* pl_alloc'd, r->n_series entries */
+    size_t charged;   /* bytes charged with pl_mem_charge */
     hsize_t max_chunk;
 } nwb_file;
 
@@ -62,7 +62,7 @@ bool nwb_alloc_failed(pl_error *err);
 void nwb_h5_silence(void);
 /* The innermost HDF5 error description on the current stack ("truncated file: eof = ..."), or "". */
 const char *nwb_h5_last_error(char *buf, size_t size);
-bool nwb_h5_exists(hid_t loc, const char *path);  /* every component checked, no HDF5 error raised */
+bool nwb_h5_exists(hid_t loc, const char *path); /* every component checked, no HDF5 error raised */
 bool nwb_h5_is_group(hid_t loc, const char *path);
 bool nwb_h5_is_dataset(hid_t loc, const char *path);
 /* Reads a string attribute of the object at path ("." for loc itself). Arrays are joined with sep.
@@ -80,8 +80,8 @@ bool nwb_h5_link_target(hid_t loc, const char *path, char *buf, size_t size);
 /* --- nwb_types.c: which neurodata types hold patch-clamp series, and what they mean. */
 typedef struct nwb_type_rule {
     bool icephys;
-    bool stimulus_type;   /* a *StimulusSeries */
-    pl_clamp clamp;       /* PL_CLAMP_UNKNOWN for plain PatchClampSeries */
+    bool stimulus_type; /* a *StimulusSeries */
+    pl_clamp clamp;     /* PL_CLAMP_UNKNOWN for plain PatchClampSeries */
 } nwb_type_rule;
 /* Rules for a core type name; for other names, the cached specifications of the file are consulted once. */
 typedef struct nwb_types nwb_types;
@@ -91,12 +91,12 @@ nwb_type_rule nwb_types_classify(nwb_types *t, const char *neurodata_type);
 
 /* --- nwb_tables.c: sweep numbers and stimulus/response pairs from the icephys tables. */
 typedef struct nwb_table_entry {
-    haddr_t addr;         /* object address of a referenced series (H5Rget_name would search the whole file) */
-    int32_t sweep;        /* -1 when the table gives none */
-    int32_t partner;      /* index of the paired entry (stimulus <-> response), -1 when none */
+    haddr_t addr;    /* object address of a referenced series (H5Rget_name would search the whole file) */
+    int32_t sweep;   /* -1 when the table gives none */
+    int32_t partner; /* index of the paired entry (stimulus <-> response), -1 when none */
 } nwb_table_entry;
 typedef struct nwb_tables {
-    nwb_table_entry *e;   /* pl_alloc'd */
+    nwb_table_entry *e; /* pl_alloc'd */
     size_t n;
 } nwb_tables;
 /* Reads the sweep table and the intracellular recordings table (with simultaneous_recordings) when present.

@@ -1,4 +1,5 @@
 /* File-level metadata of an NWB file into pl_recording_meta (NWB 2.x and the 1.x layout share the same paths). */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,12 +38,25 @@ static void extra_facts(hid_t file, pl_recording_meta *m)
     json_decref(o);
 }
 
+/* "2019-07-03T14:05:12-07:00": the interface promises ISO 8601 or nothing; a date must at least start the text. */
+static bool looks_iso8601(const char *t)
+{
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? t[i] != '-' : !isdigit((unsigned char)t[i]))
+            return false;
+    }
+    return t[10] == 0 || t[10] == 'T' || t[10] == ' ';
+}
+
 void nwb_read_meta(hid_t file, bool v1, pl_recording_meta *m)
 {
     (void)v1;
     snprintf(m->format, sizeof m->format, "NWB");
     TEXT(file, "/identifier", m->identifier);
     TEXT(file, "/session_start_time", m->session_start_time);
+    if (!looks_iso8601(m->session_start_time))
+        m->session_start_time[0] = 0;
     TEXT(file, "/session_description", m->session_description);
     TEXT(file, "/general/lab", m->lab);
     TEXT(file, "/general/institution", m->institution);

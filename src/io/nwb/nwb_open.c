@@ -207,6 +207,8 @@ static pl_status open_file(pl_recording *r, nwb_file *f, pl_error *err)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    /* We only read: no file lock (it fails on file systems without locking, e.g. some network mounts). */
+    H5Pset_file_locking(fapl, 0, 1);
     /* HDF5's metadata cache grows adaptively up to 32 MiB by default; a file with thousands of series would take
      * it there. Cap it so the reader's memory stays what memory_need says. */
     H5AC_cache_config_t mdc = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};

@@ -14,9 +14,8 @@ double nwb_unit_scale(const char *unit, char *out_unit, size_t size)
         const char *name, *to;
         double scale;
     } units[] = {
-        {"volts", "mV", 1e3}, {"volt", "mV", 1e3},       {"V", "mV", 1e3},       {"mV", "mV", 1.0},
-        {"amperes", "pA", 1e12}, {"ampere", "pA", 1e12}, {"amps", "pA", 1e12}, {"A", "pA", 1e12},
-        {"pA", "pA", 1.0},
+        {"volts", "mV", 1e3},   {"volt", "mV", 1e3},  {"V", "mV", 1e3},  {"mV", "mV", 1.0}, {"amperes", "pA", 1e12},
+        {"ampere", "pA", 1e12}, {"amps", "pA", 1e12}, {"A", "pA", 1e12}, {"pA", "pA", 1.0},
     };
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         bool one_letter = strlen(units[i].name) == 1;
@@ -115,10 +114,10 @@ static hid_t memory_type(nwb_raw raw, size_t *size)
     static const struct {
         nwb_raw raw;
         size_t size;
-    } sizes[] = {{NWB_RAW_F32, 4}, {NWB_RAW_F64, 8}, {NWB_RAW_I8, 1}, {NWB_RAW_U8, 1}, {NWB_RAW_I16, 2},
+    } sizes[] = {{NWB_RAW_F32, 4}, {NWB_RAW_F64, 8}, {NWB_RAW_I8, 1},  {NWB_RAW_U8, 1},  {NWB_RAW_I16, 2},
                  {NWB_RAW_U16, 2}, {NWB_RAW_I32, 4}, {NWB_RAW_U32, 4}, {NWB_RAW_I64, 8}, {NWB_RAW_U64, 8}};
-    hid_t types[] = {H5T_NATIVE_FLOAT, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT8,  H5T_NATIVE_UINT8,  H5T_NATIVE_INT16,
-                     H5T_NATIVE_UINT16, H5T_NATIVE_INT32, H5T_NATIVE_UINT32, H5T_NATIVE_INT64, H5T_NATIVE_UINT64};
+    hid_t types[] = {H5T_NATIVE_FLOAT,  H5T_NATIVE_DOUBLE, H5T_NATIVE_INT8,   H5T_NATIVE_UINT8, H5T_NATIVE_INT16,
+                     H5T_NATIVE_UINT16, H5T_NATIVE_INT32,  H5T_NATIVE_UINT32, H5T_NATIVE_INT64, H5T_NATIVE_UINT64};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
         if (sizes[k].raw == raw) {
             *size = sizes[k].size;

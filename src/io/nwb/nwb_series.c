@@ -103,7 +103,8 @@ static pl_status data_layout(hid_t file, pl_series_info *s, nwb_series *x, pl_er
         snprintf(shape, sizeof shape, "%llu x %llu", (unsigned long long)dims[0], (unsigned long long)dims[1]);
         st = bad(err, PL_EUNSUPPORTED, s, "2-D data (%s) is not supported", shape);
     } else if (rank != 1 && rank != 2)
-        st = bad(err, PL_EUNSUPPORTED, s, "%s", rank == 0 ? "its data is a scalar, not a series" : "data of 3 or more dimensions is not supported");
+        st = bad(err, PL_EUNSUPPORTED, s, "%s",
+                 rank == 0 ? "its data is a scalar, not a series" : "data of 3 or more dimensions is not supported");
     if (st == PL_OK) {
         s->n_samples = (int64_t)dims[0];
         x->raw = raw_kind(t);
@@ -183,7 +184,8 @@ static pl_status time_base(hid_t file, pl_series_info *s, nwb_series *x, pl_erro
         return bad(err, PL_EFORMAT, s, "%s", "its starting_time cannot be read");
     double rate = 0;
     if (!nwb_h5_attr_double(file, st_path, "rate", &rate) || !(rate > 0) || !isfinite(rate))
-        return bad(err, PL_EFORMAT, s, "%s", "its starting_time has no valid rate attribute and there are no timestamps");
+        return bad(err, PL_EFORMAT, s, "%s",
+                   "its starting_time has no valid rate attribute and there are no timestamps");
     s->rate_hz = rate;
     return PL_OK;
 }
@@ -231,8 +233,8 @@ pl_status nwb_series_describe(hid_t file, bool v1, const char *group, const char
     s->role = rule.stimulus_type || !strncmp(group, "/stimulus", 9) ? PL_ROLE_STIMULUS : PL_ROLE_RESPONSE;
     s->clamp = rule.clamp;
     H5O_info_t info;
-    x->addr = H5Oget_info_by_name2(file, s->location, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 ? info.addr
-                                                                                              : HADDR_UNDEF;
+    x->addr =
+        H5Oget_info_by_name2(file, s->location, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 ? info.addr : HADDR_UNDEF;
     pl_status st = data_layout(file, s, x, err);
     if (st == PL_OK)
         st = scaling(file, s, x, err);

@@ -1,6 +1,7 @@
 /* Which neurodata types are patch-clamp series, and what role and clamp mode each implies. Core types are known by
- * name; an extension type (ndx-...) is followed through the file's cached specifications (/specifications/<ns>/<ver>/<doc>,
- * JSON documents with neurodata_type_def / neurodata_type_inc) until it reaches a core type. Never by series name. */
+ * name; an extension type (ndx-...) is followed through the file's cached specifications
+ * (/specifications/<ns>/<ver>/<doc>, JSON documents with neurodata_type_def / neurodata_type_inc) until it reaches a
+ * core type. Never by series name. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>

@@ -71,7 +71,8 @@ void gen_attr_type(hid_t obj, const char *ns, const char *type, uint64_t *rng)
     uint64_t a = gen_rand(rng), b = gen_rand(rng);
     char uuid[40];
     snprintf(uuid, sizeof uuid, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
-             (unsigned)a & 0xfff, (unsigned)(0x8000 | ((b >> 48) & 0x3fff)), (unsigned long long)(b & 0xffffffffffffULL));
+             (unsigned)a & 0xfff, (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
+             (unsigned long long)(b & 0xffffffffffffULL));
     gen_attr_text(obj, "object_id", uuid);
 }
 
@@ -125,7 +126,10 @@ uint64_t gen_rand(uint64_t *s)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-double gen_uniform(uint64_t *s) { return ((double)(gen_rand(s) >> 11) + 0.5) / 9007199254740992.0; }
+double gen_uniform(uint64_t *s)
+{
+    return ((double)(gen_rand(s) >> 11) + 0.5) / 9007199254740992.0;
+}
 
 double gen_normal(uint64_t *s)
 {

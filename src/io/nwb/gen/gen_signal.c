@@ -5,10 +5,10 @@
 #include "gen_signal.h"
 
 #define PI 3.141592653589793
-#define TEST_PULSE_ON 0.01166   /* MIES puts a -50 pA test pulse near the start of current-clamp sweeps */
+#define TEST_PULSE_ON 0.01166 /* MIES puts a -50 pA test pulse near the start of current-clamp sweeps */
 #define TEST_PULSE_OFF 0.02166
-#define R_INPUT 0.2             /* GOhm */
-#define TAU_M 0.020             /* s */
+#define R_INPUT 0.2 /* GOhm */
+#define TAU_M 0.020 /* s */
 #define TAU_SAG 0.080
 #define SAG_GAIN 0.3
 #define THRESHOLD (-48.0)
@@ -16,8 +16,8 @@
 #define TROUGH (-58.0)
 #define RISE_S 0.00045
 #define FALL_S 0.0009
-#define ADAPT_MV 1.5            /* threshold rises after each spike ... */
-#define TAU_ADAPT 0.25          /* ... and relaxes back */
+#define ADAPT_MV 1.5   /* threshold rises after each spike ... */
+#define TAU_ADAPT 0.25 /* ... and relaxes back */
 #define NOISE_MV 0.08
 #define NOISE_PA 3.0
 
@@ -85,8 +85,8 @@ static double vc_response(const gen_sweep *s, double t, double cmd)
 {
     double since = t >= TEST_PULSE_ON ? fmod(t - TEST_PULSE_ON, 0.010) : 1.0;
     double edge = cmd > 0 ? 1.0 : -1.0;
-    double transient = t >= TEST_PULSE_ON && t < 0.4 * (double)s->n / s->rate + 0.01
-                           ? edge * 1000.0 * exp(-since / 0.00015) : 0.0;
+    double transient =
+        t >= TEST_PULSE_ON && t < 0.4 * (double)s->n / s->rate + 0.01 ? edge * 1000.0 * exp(-since / 0.00015) : 0.0;
     return transient + cmd / R_INPUT;
 }
 

@@ -9,16 +9,16 @@
 
 typedef struct gen_sweep {
     int current_clamp;
-    double rate;          /* Hz */
-    int64_t n;            /* samples */
-    double step_pA;       /* current clamp step amplitude */
+    double rate;    /* Hz */
+    int64_t n;      /* samples */
+    double step_pA; /* current clamp step amplitude */
     double step_on_s, step_off_s;
     /* membrane state (current clamp) */
     double v, w, thr, rest;
-    double spike_t;       /* seconds since the spike started, < 0 outside a spike */
-    double spike_from;    /* threshold the spike started from */
+    double spike_t;    /* seconds since the spike started, < 0 outside a spike */
+    double spike_from; /* threshold the spike started from */
     uint64_t rng;
-    int64_t at;           /* next sample to generate */
+    int64_t at; /* next sample to generate */
 } gen_sweep;
 
 void gen_sweep_init(gen_sweep *s, int current_clamp, double rate, int64_t n, double step_pA, uint64_t seed);

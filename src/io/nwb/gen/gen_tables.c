@@ -61,8 +61,8 @@ static hid_t table(hid_t file, const char *path, const char *type, const char *d
 }
 
 /* A ragged column's index: row i ends at ends[i]; target names the column it indexes. */
-static void index_column(hid_t g, const char *name, const char *target, hsize_t n, const int64_t *ends,
-                         hid_t file, const char *target_path, uint64_t *rng)
+static void index_column(hid_t g, const char *name, const char *target, hsize_t n, const int64_t *ends, hid_t file,
+                         const char *target_path, uint64_t *rng)
 {
     char doc[128];
     snprintf(doc, sizeof doc, "Index for VectorData '%s'", target);
@@ -196,10 +196,11 @@ void gen_icephys_tables(hid_t file, int sweeps, uint64_t *rng)
     static const char *const scols[] = {"recordings"};
     hid_t g = table(file, ICE "/simultaneous_recordings", "SimultaneousRecordingsTable",
                     "A table for grouping different intracellular recordings from the IntracellularRecordingsTable "
-                    "table together that were recorded simultaneously from different electrodes.", scols, 1, rng);
+                    "table together that were recorded simultaneously from different electrodes.",
+                    scols, 1, rng);
     ids(g, n, rng);
-    region(file, g, "recordings", ICE "/intracellular_recordings", "IntracellularRecordingsTable", ICE "/simultaneous_recordings", n, rows, n, ends,
-           rng);
+    region(file, g, "recordings", ICE "/intracellular_recordings", "IntracellularRecordingsTable",
+           ICE "/simultaneous_recordings", n, rows, n, ends, rng);
     H5Gclose(g);
     /* One sequential recording per run of sweeps with the same stimulus set. */
     hsize_t nseq = 0;
@@ -212,10 +213,11 @@ void gen_icephys_tables(hid_t file, int sweeps, uint64_t *rng)
     static const char *const qcols[] = {"simultaneous_recordings", "stimulus_type"};
     g = table(file, ICE "/sequential_recordings", "SequentialRecordingsTable",
               "A table for grouping different intracellular recording simultaneous_recordings from the "
-              "SimultaneousRecordingsTable table together.", qcols, 2, rng);
+              "SimultaneousRecordingsTable table together.",
+              qcols, 2, rng);
     ids(g, nseq, rng);
-    region(file, g, "simultaneous_recordings", ICE "/simultaneous_recordings", "SimultaneousRecordingsTable", ICE "/sequential_recordings", n, rows,
-           nseq, ends, rng);
+    region(file, g, "simultaneous_recordings", ICE "/simultaneous_recordings", "SimultaneousRecordingsTable",
+           ICE "/sequential_recordings", n, rows, nseq, ends, rng);
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
