@@ -378,6 +378,75 @@ static void test_decimated_matches_full(void **state)
 }
 
 
+/* Samples outside the declared range are dropped; float chunks; a text-only panel; BEST legends avoid the data. */
+static void test_trace_edges_and_boxes(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    pl_figure_spec spec = {.width_px = 600, .height_px = 300, .dpi = 100, .rows = 1, .cols = 2};
+    assert_int_equal(pl_figure_new(&spec, &fig, &err), PL_OK);
+    pl_trace *tr;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 1, 2, NULL, &tr, &err), PL_OK);
+    double v[300];
+    for (int i = 0; i < 300; i++) v[i] = i < 100 ? -1000 : (i <= 200 ? i : 1000); /* x = 0.01 i: only [1,2) inside */
+    assert_int_equal(pl_trace_feed(tr, 0, 0.01, v, 300, &err), PL_OK);
+    double lo, hi;
+    assert_true(pl_trace_yrange(tr, &lo, &hi));
+    assert_close(lo, 100, 0);
+    assert_close(hi, 200, 0); /* x = 2.00 is the range's end: kept */
+    float fv[3] = {5.5f, NAN, -7.25f};
+    assert_int_equal(pl_trace_feed_float(tr, 1.5, 0.1, fv, 3, &err), PL_OK);
+    assert_true(pl_trace_yrange(tr, &lo, &hi));
+    assert_close(lo, -7.25, 0);
+    /* a text-only panel and a line that fills the upper half of its panel: the legend goes low */
+    pl_axes *ax = pl_figure_panel(fig, 0, 1);
+    double x[50], y[50];
+    for (int i = 0; i < 50; i++) {
+        x[i] = i;
+        y[i] = 10 + (i % 2); /* a zigzag along the top */
+    }
+    assert_int_equal(pl_axes_line(ax, x, y, 50, &(pl_style){.label = "zigzag", .color = PL_BLACK}, &err), PL_OK);
+    assert_int_equal(pl_axes_hline(ax, 5, &(pl_style){.color = PL_BLACK}, &err), PL_OK);
+    pl_axes_ylim(ax, 0, 12);
+    assert_int_equal(pl_figure_save(fig, tmp("boxes.png"), &err), PL_OK);
+    image im = load_png(tmp("boxes.png"));
+    pl_rect p;
+    pl__plot_rect_px(fig, 0, 1, &p);
+    /* the legend (its text and sample) is dark ink in the lower-left quarter, below the reference line */
+    long dark = 0;
+    for (int yy = (int)(p.y + p.h * 0.65); yy < (int)(p.y + p.h) - 3; yy++)
+        for (int xx = (int)p.x + 2; xx < (int)(p.x + p.w / 2); xx++) {
+            int c[3];
+            px(&im, xx, yy, c);
+            dark += c[0] < 100 && c[1] < 100 && c[2] < 100;
+        }
+    assert_true(dark > 50);
+    unload(&im);
+    pl_figure_free(fig);
+
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 300, .height_px = 200}, &fig, &err), PL_OK);
+    ax = pl_figure_panel(fig, 0, 0);
+    pl_axes_off(ax);
+    assert_int_equal(pl_axes_text(ax, PL_LOC_UPPER_LEFT, "sigma   0.0023\nlinearity  PASS", &err), PL_OK);
+    assert_int_equal(pl_axes_badge(ax, PL_VERDICT_WARNING, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_text(ax, PL_LOC_UPPER_LEFT, NULL, &err), PL_EARG);
+    assert_int_equal(pl_figure_save(fig, tmp("text.png"), &err), PL_OK);
+    im = load_png(tmp("text.png"));
+    assert_true(ink(&im, 0, 0, 300, 200) > 300);
+    /* the WARNING badge is orange (E69F00) */
+    long orange = 0;
+    for (int yy = 0; yy < 200; yy++)
+        for (int xx = 0; xx < 300; xx++) {
+            int c[3];
+            px(&im, xx, yy, c);
+            orange += abs(c[0] - 0xE6) < 8 && abs(c[1] - 0x9F) < 8 && c[2] < 8;
+        }
+    assert_true(orange > 100);
+    unload(&im);
+    pl_figure_free(fig);
+}
+
 /* ---- golden images: compared inside the plot areas only (text stays out: fonts differ between machines) */
 static pl_figure *golden_chart(void)
 {
@@ -638,6 +707,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ticks_awkward),
         cmocka_unit_test(test_sizes_and_panels),
         cmocka_unit_test(test_nothing_outside),
+        cmocka_unit_test(test_trace_edges_and_boxes),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_alloc_faults),
