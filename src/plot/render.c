@@ -162,6 +162,19 @@ static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g)
     double right = f * 1.5;
     g->plot.x = g->cell.x + left;
     g->plot.w = g->cell.w - left - right;
+    size_t ncat;
+    double widest = pl__categories_widest(cr, ax, &ncat);
+    if (ncat && !ax->xfixed && widest + f > g->plot.w / (double)ncat) { /* categories at 45 degrees */
+        g->cat_rotated = true;
+        g->cat_extra = fmax(0, widest * M_SQRT1_2 + f * 0.6 - f * 1.3);
+        g->plot.h -= g->cat_extra;
+        /* the first label reaches left of its bar by its width x cos 45: keep it inside the cell */
+        double reach = widest * M_SQRT1_2 + pad * 0.5 - 0.6 * g->plot.w / (double)ncat;
+        if (reach > left) {
+            g->plot.x += reach - left;
+            g->plot.w -= reach - left;
+        }
+    }
     x_ticks(cr, ax, g, f);
     char note[96];
     if (!ax->xlabel[0] && pl_ticks_note(&g->xt, note, sizeof note)[0] && !g->categories) g->plot.h -= (f + 1) * 1.5;
@@ -295,7 +308,9 @@ void pl__render(pl_figure *fig, cairo_t *cr, double y_lo, double y_hi)
     if (band > 0 && y_lo < band) {
         pl__font(cr, false, fig->font_pt + 4, true);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        pl__text(cr, fig->w_pt / 2, band * 0.5 + (fig->font_pt + 4) * 0.36, fig->title, 0.5);
+        char t[PL_PLOT_TEXT_MAX];
+        pl__text(cr, fig->w_pt / 2, band * 0.5 + (fig->font_pt + 4) * 0.36,
+                 pl__fit_text(cr, fig->title, fig->w_pt - 8, t, sizeof t), 0.5);
     }
     for (int i = 0; i < fig->rows * fig->cols; i++) {
         pl_axes *ax = &fig->panels[i];
