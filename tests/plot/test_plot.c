@@ -378,6 +378,59 @@ static void test_decimated_matches_full(void **state)
 }
 
 
+/* The columns hold exactly first/last/min/max of their samples, whatever the chunking (chunks of 1 to 37 samples
+ * exercise the vector loop and its tails); x is exact in binary so the expected column of each sample is known. */
+static void test_trace_columns_exact(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 200, .height_px = 100}, &fig, &err), PL_OK);
+    pl_trace *probe, *tr;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 0, 1, NULL, &probe, &err), PL_OK);
+    size_t ncol = probe->ncol;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 0, (double)ncol, NULL, &tr, &err), PL_OK);
+    size_t n = ncol * 8; /* 8 samples per column at step 1/8 */
+    double *v = malloc(n * sizeof *v);
+    unsigned seed = 99;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (double)((int)(seed >> 8) % 2001 - 1000);
+        if (i % 997 == 5) v[i] = NAN;
+        if (i % 1499 == 7) v[i] = -INFINITY;
+    }
+    for (size_t i = 0; i < n;) {
+        seed = seed * 1103515245u + 12345u;
+        size_t m = 1 + (seed >> 16) % 37;
+        if (m > n - i) m = n - i;
+        assert_int_equal(pl_trace_feed(tr, (double)i / 8, 0.125, v + i, m, &err), PL_OK);
+        i += m;
+    }
+    for (size_t c = 0; c < ncol; c++) {
+        double f = NAN, l = NAN, lo = INFINITY, hi = -INFINITY;
+        for (size_t k = c * 8; k < c * 8 + 8; k++) {
+            if (!isfinite(v[k])) continue;
+            if (f != f) f = v[k];
+            l = v[k];
+            lo = fmin(lo, v[k]);
+            hi = fmax(hi, v[k]);
+        }
+        if (f != f) {
+            assert_false(tr->flags[c] & COL_HAS);
+            continue;
+        }
+        assert_true(tr->flags[c] & COL_HAS);
+        assert_close(tr->first[c], f, 0);
+        assert_close(tr->last[c], l, 0);
+        assert_close(tr->mn[c], lo, 0);
+        assert_close(tr->mx[c], hi, 0);
+        /* a non-finite sample just before the column's first finite one breaks the line there */
+        if (!isfinite(v[c * 8]) || (c > 0 && !isfinite(v[c * 8 - 1]))) assert_true(tr->flags[c] & COL_BREAK);
+    }
+    free(v);
+    pl_figure_free(fig);
+}
+
 /* Samples outside the declared range are dropped; float chunks; a text-only panel; BEST legends avoid the data. */
 static void test_trace_edges_and_boxes(void **state)
 {
@@ -707,6 +760,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ticks_awkward),
         cmocka_unit_test(test_sizes_and_panels),
         cmocka_unit_test(test_nothing_outside),
+        cmocka_unit_test(test_trace_columns_exact),
         cmocka_unit_test(test_trace_edges_and_boxes),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_formats),
