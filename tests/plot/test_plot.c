@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <jpeglib.h> /* after stdio.h: decodes our JPEG to compare it with the PNG */
 
 #include "plateau/afile.h"
 #include "plateau/mem.h"
@@ -638,6 +639,40 @@ static long count_str(const char *buf, size_t n, const char *needle)
     return k;
 }
 
+/* Mean absolute difference between a baseline JPEG (decoded by libjpeg) and a PNG of the same figure. */
+static double jpeg_vs_png(const char *jpg_path, const image *png)
+{
+    FILE *f = fopen(jpg_path, "rb");
+    assert_non_null(f);
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    d.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&d);
+    jpeg_stdio_src(&d, f);
+    assert_int_equal(jpeg_read_header(&d, TRUE), JPEG_HEADER_OK);
+    d.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&d);
+    assert_int_equal((int)d.output_width, png->w);
+    assert_int_equal((int)d.output_height, png->h);
+    unsigned char *row = malloc((size_t)d.output_width * 3);
+    double sum = 0;
+    while (d.output_scanline < d.output_height) {
+        int y = (int)d.output_scanline;
+        JSAMPROW r = row;
+        jpeg_read_scanlines(&d, &r, 1);
+        for (int x = 0; x < png->w; x++) {
+            int c[3];
+            px(png, x, y, c);
+            for (int k = 0; k < 3; k++) sum += abs(c[k] - row[3 * x + k]);
+        }
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    free(row);
+    fclose(f);
+    return sum / (3.0 * png->w * png->h);
+}
+
 static void test_formats(void **state)
 {
     (void)state;
@@ -671,6 +706,9 @@ static void test_formats(void **state)
     free(jpg);
     image im = load_png(tmp("a.out"));
     assert_int_equal(im.w, 320);
+    double jd = jpeg_vs_png(tmp("a.jpg"), &im); /* the same pixels, give or take JPEG's losses */
+    printf("# JPEG vs PNG: mean |diff| %.2f of 255\n", jd);
+    assert_true(jd < 4.0);
     unload(&im);
 
     /* a 3-page PDF; pages take their figures' sizes */
