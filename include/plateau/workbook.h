@@ -89,8 +89,33 @@ long pl_column_from_letters(const char *letters, size_t n);
 const char *pl_column_letters(uint32_t col, char buf[4]);
 /* Parses "A,C:E,7" into a bitmap of up to 16384 columns (bits[2048]). */
 pl_status pl_columns_parse(const char *spec, uint8_t bits[2048], pl_error *err);
-/* Days since 1899-12-30 -> microseconds since 1970-01-01 UTC. */
+/* Days since 1899-12-30 -> microseconds since 1970-01-01 UTC (serials below 60 are shifted by Excel's fictitious
+ * 1900-02-29, as Excel shows them). INT64_MIN for values that are not finite or out of range. */
 int64_t pl_excel_days_to_unix_us(double days);
+
+/* What a workbook holds, for `plateau inspect`: format, date system, and per sheet its real extent (rows and columns
+ * counted by streaming every row, not the declared <dimension>), cell counts per type, and the memory reading it needed
+ * (peak bytes charged to the budget while streaming, plus the fixed zip/XML state). A sheet that cannot be read has an
+ * "error" member instead of failing the whole description. *out is a new reference (jansson json_t object). */
+struct json_t;
+pl_status pl_workbook_describe(const char *path, struct json_t **out, pl_error *err);
+
+/* One sheet to a typed table (Parquet or CSV by out_path's extension), streaming in two passes: the first infers
+ * each column's type (numbers -> double, booleans -> bool, dates -> timestamp, anything mixed -> text with numbers
+ * written to round-trip, all-empty -> text), the second writes rows in bounded batches. Header names come from the
+ * header row, deduplicated, empty ones replaced by the column letters. Blank rows between data rows are kept as
+ * rows of nulls; leading and trailing blank rows are not. */
+typedef struct pl_sheet_table_options {
+    const char *sheet;    /* exact name, or a 0-based index; NULL = the first sheet */
+    const char *columns;  /* "A,C:E,7"; NULL = all */
+    uint32_t skip_rows;   /* rows with index < skip_rows are ignored */
+    uint64_t max_rows;    /* at most this many data rows; 0 = all */
+    long header_row;      /* 1-based row holding the names; 0 = the first non-skipped row; -1 = no header */
+    const pl_workbook_limits *limits; /* NULL = defaults */
+} pl_sheet_table_options;
+
+pl_status pl_sheet_to_table(const char *path, const pl_sheet_table_options *opt, const char *out_path,
+                            uint64_t *rows_written, pl_error *err);
 
 #ifdef __cplusplus
 }

@@ -35,14 +35,15 @@ struct pl_sheet {
     struct pl_sheet_common *common;
 };
 
-typedef struct pl_workbook_format {
+/* Named pl_workbook_fmt (not pl_workbook_format, which is the public accessor for a workbook's format name). */
+typedef struct pl_workbook_fmt {
     const char *name;
     int (*bid)(const unsigned char *head, size_t n);
     /* Fills wb (ops, sheet names, date1904, impl); wb->path and limits are already set. */
     pl_status (*open)(pl_workbook *wb, pl_error *err);
-} pl_workbook_format;
+} pl_workbook_fmt;
 
-extern const pl_workbook_format pl_format_xlsx;
-extern const pl_workbook_format pl_format_xls;
+extern const pl_workbook_fmt pl_format_xlsx;
+extern const pl_workbook_fmt pl_format_xls;
 
 #endif

@@ -1,0 +1,135 @@
+/* Internal pieces of the .xlsx reader: zip entry streams with zip-bomb limits, an expat driver that can pause after
+ * each row, relationship and style parsing, and the shared-strings store. */
+#ifndef PLATEAU_XLSX_INTERNAL_H
+#define PLATEAU_XLSX_INTERNAL_H
+
+#include <expat.h>
+#include <stdio.h>
+#include <string.h>
+#include <zip.h>
+
+#include "io/workbook_impl.h"
+
+/* ---- zip entries, streamed with limits (zipstream.c) ---- */
+typedef struct xz_stream {
+    zip_file_t *zf;
+    char name[512];
+    uint64_t compressed;   /* from the central directory */
+    uint64_t inflated;     /* bytes produced so far */
+    const pl_workbook_limits *lim;
+    const char *path;      /* the workbook, for messages */
+} xz_stream;
+
+/* Finds a part by name (case-insensitively, as OPC part names are); PL_ENOTFOUND when absent. */
+pl_status xz_open(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name, xz_stream *s,
+                  pl_error *err);
+/* Reads up to cap bytes; *got == 0 at the end. Refuses parts that inflate past the limits. */
+pl_status xz_read(xz_stream *s, void *buf, size_t cap, size_t *got, pl_error *err);
+void xz_close(xz_stream *s);
+bool xz_exists(zip_t *zip, const char *name);
+
+/* ---- expat over a zip entry (xml.c) ---- */
+typedef struct xml_run {
+    XML_Parser parser;
+    xz_stream zs;
+    bool opened;
+    bool eof;          /* the final chunk was given to expat */
+    bool suspended;    /* a handler paused the parser (a row is ready) */
+    pl_status failed;  /* set by a handler through xml_fail */
+    pl_error *err;     /* where handlers report */
+    uint64_t fed;      /* bytes given to expat */
+    uint64_t last_event; /* fed when the last handler ran: a token may not grow without bound */
+} xml_run;
+
+/* Opens part `name` and a parser. Names arrive as written ("x:row"); handlers match local names. */
+pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
+                    void *user, XML_StartElementHandler start, XML_EndElementHandler end,
+                    XML_CharacterDataHandler text, pl_error *err);
+/* Parses until a handler suspends the parser (PL_OK), the part ends (PL_DONE) or an error. */
+pl_status xml_pump(xml_run *r);
+void xml_end(xml_run *r);
+/* Parses a whole part with the given handlers (for the small parts: rels, workbook, styles, strings). */
+pl_status xml_parse_part(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name, void *user,
+                         XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
+                         pl_error *err);
+/* From a handler: records an error and stops the parser. */
+void xml_fail(xml_run *r, pl_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The local part of a prefixed name ("x:row" -> "row"). */
+static inline const char *xml_local(const char *name)
+{
+    const char *sep = strchr(name, ':');
+    return sep ? sep + 1 : name;
+}
+/* An attribute by local name; with_ns: only a prefixed one (r:id), else only an unprefixed one. */
+const char *xml_attr(const char **atts, const char *local, bool with_ns);
+/* Note that a handler ran (token-size guard). */
+static inline void xml_tick(xml_run *r) { r->last_event = r->fed; }
+
+/* ---- growing byte buffer charged to the budget ---- */
+typedef struct xbuf {
+    char *data;
+    size_t len, cap;
+    size_t max;        /* refuse growth past this */
+} xbuf;
+/* Makes room for n more bytes (and a NUL). */
+pl_status xbuf_reserve(xbuf *b, size_t n, pl_error *err);
+pl_status xbuf_append(xbuf *b, const char *s, size_t n, pl_error *err);
+void xbuf_free(xbuf *b);
+/* Decodes OOXML's _xHHHH_ escapes in place (b->data[from..len)); returns the new length. */
+void xbuf_unescape_from(xbuf *b, size_t from);
+
+/* ---- relationships (rels.c) ---- */
+typedef struct xrel {
+    char *id;
+    char *type;   /* local part of the type URI: "worksheet", "sharedStrings", "styles", "officeDocument" */
+    char *target; /* resolved part name, no leading slash */
+} xrel;
+typedef struct xrels {
+    xrel *items;
+    size_t n, cap;
+} xrels;
+/* Reads the .rels part for `part` (e.g. "xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"). Missing is not an error. */
+pl_status xrels_read(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part, xrels *out,
+                     pl_error *err);
+const xrel *xrels_by_id(const xrels *r, const char *id);
+const xrel *xrels_by_type(const xrels *r, const char *type);
+void xrels_free(xrels *r);
+
+/* ---- styles (styles.c): which cell formats are dates ---- */
+typedef struct xstyles {
+    uint8_t *xf_is_date; /* per cellXfs index */
+    size_t n_xf;
+} xstyles;
+pl_status xstyles_read(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part, xstyles *out,
+                       pl_error *err);
+void xstyles_free(xstyles *s);
+bool xlsx_format_is_date(const char *code);
+
+/* ---- shared strings (sst.c): in memory up to a budget, then an offset index into a spill file ---- */
+typedef struct xsst xsst;
+pl_status xsst_read(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part, xsst **out,
+                    pl_error *err);
+size_t xsst_count(const xsst *s);
+bool xsst_spilled(const xsst *s);
+/* Appends string i to b; PL_EFORMAT if i is out of range. */
+pl_status xsst_get(xsst *s, size_t i, xbuf *b, pl_error *err);
+void xsst_free(xsst *s);
+
+/* ---- the workbook and its sheets (xlsx.c, sheet.c) ---- */
+typedef struct xlsx_book {
+    zip_t *zip;
+    char **sheet_parts; /* resolved worksheet part per sheet; NULL for sheets without one */
+    char *sst_part;
+    xsst *sst;          /* loaded on the first sheet that needs it */
+    bool sst_loaded;
+    xstyles styles;
+} xlsx_book;
+
+pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *err);
+pl_status xlsx_sheet_next(pl_sheet *s, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err);
+void xlsx_sheet_close(pl_sheet *s);
+
+/* Parses an ISO 8601 date/time ("2021-01-02T03:04:05.5Z") into days since 1899-12-30; false if it is not one. */
+bool xlsx_iso_to_days(const char *s, double *days);
+
+#endif
