@@ -121,11 +121,9 @@ static void panel_limits(const pl_axes *ax, panel_geom *g)
     }
 }
 
-/* Ticks at whole numbers only (a count axis over a small range). */
+/* Ticks at every whole number (a count axis whose 1-2-5 step came out below 1, so the range is under ~8). */
 static void whole_ticks(double lo, double hi, pl_ticks *t)
 {
-    pl_ticks_nice(lo, hi, 2, t);
-    if (t->step >= 1) return;
     t->n = 0;
     for (double v = ceil(fmin(lo, hi)); v <= fmax(lo, hi) && t->n < PL_TICKS_MAX; v += 1) t->v[t->n++] = v;
     t->step = 1;

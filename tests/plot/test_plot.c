@@ -432,6 +432,27 @@ static void test_trace_columns_exact(void **state)
     pl_figure_free(fig);
 }
 
+/* A count axis over a small range ticks at whole numbers; a fractional one does not. */
+static void test_count_ticks(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 400, .height_px = 300, .cols = 2}, &fig, &err), PL_OK);
+    double counts[3] = {1, 0, 3}, frac[3] = {0.1, 0.4, 0.25};
+    assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 0), counts, NULL, NULL, 3, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 1), frac, NULL, NULL, 3, NULL, &err), PL_OK);
+    pl_rect p;
+    pl__plot_rect_px(fig, 0, 0, &p);
+    const pl_ticks *t = &pl_figure_panel(fig, 0, 0)->geom.yt;
+    assert_true(t->n >= 2);
+    for (int i = 0; i < t->n; i++) assert_close(t->v[i], floor(t->v[i]), 0);
+    assert_close(t->v[0], 0, 0);
+    assert_close(t->v[t->n - 1], 3, 0);
+    assert_true(pl_figure_panel(fig, 0, 1)->geom.yt.step < 1);
+    pl_figure_free(fig);
+}
+
 /* Samples outside the declared range are dropped; float chunks; a text-only panel; BEST legends avoid the data. */
 static void test_trace_edges_and_boxes(void **state)
 {
@@ -799,6 +820,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sizes_and_panels),
         cmocka_unit_test(test_nothing_outside),
         cmocka_unit_test(test_trace_columns_exact),
+        cmocka_unit_test(test_count_ticks),
         cmocka_unit_test(test_trace_edges_and_boxes),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_formats),
