@@ -4,6 +4,7 @@
  *                  error, red fail points, metrics text box, status badge; error variation per segment below
  *   bars.png       a bar chart of status counts
  *   hist.png       a histogram of sigma with threshold lines
+ *   models.png     pass rate per model: long category names at 45 degrees, a long title cut to fit
  *   summary.pdf    the above as a 3-page PDF (sweeps, track, histogram)
  *   sweeps.svg, track.jpg   the other formats
  * Usage: plot_examples OUTDIR */
@@ -158,6 +159,30 @@ static pl_figure *bars_figure(void)
     return fig;
 }
 
+/* Pass rate per model: many long category names (drawn at 45 degrees) and a target line. */
+static pl_figure *models_figure(void)
+{
+    enum { N = 12 };
+    static const char *names[N] = {"8340-1 Rev C", "8340-2", "8412-0 Rev A", "8412-1", "8501-3 Rev B", "8501-4",
+                                   "8620-0",       "8620-1 Rev D", "8733-2", "8733-5 Rev A", "8810-0", "8999-9 prototype"};
+    names[0] = "8340-1 Rev C (LS)";
+    double rate[N];
+    uint32_t colors[N];
+    for (int i = 0; i < N; i++) {
+        rate[i] = 78 + 20 * fabs(sin(i * 1.7));
+        colors[i] = rate[i] < 85 ? PL_VERMILION : PL_BLUE;
+    }
+    pl_figure *fig;
+    CHECK(pl_figure_new(&(pl_figure_spec){.width_in = 6, .height_in = 4, .dpi = 120}, &fig, &err));
+    pl_axes *ax = pl_figure_panel(fig, 0, 0);
+    pl_axes_title(ax, "Pass rate per model, batch 2024-W11 (all tracks of every unit tested this week)");
+    pl_axes_labels(ax, "Model", "Pass rate (%)");
+    pl_axes_ylim(ax, 0, 115); /* headroom for the legend */
+    CHECK(pl_axes_bars(ax, rate, names, colors, N, NULL, &err));
+    CHECK(pl_axes_hline(ax, 85, &(pl_style){.color = PL_BLACK, .dash = PL_DASHED, .label = "target 85 %"}, &err));
+    return fig;
+}
+
 static pl_figure *hist_figure(void)
 {
     enum { N = 5000 };
@@ -197,6 +222,9 @@ int main(int argc, char **argv)
     CHECK(pl_figure_save(track, OUT("track.jpg"), &err));
     CHECK(pl_figure_save(bars, OUT("bars.png"), &err));
     CHECK(pl_figure_save(hist, OUT("hist.png"), &err));
+    pl_figure *models = models_figure();
+    CHECK(pl_figure_save(models, OUT("models.png"), &err));
+    pl_figure_free(models);
     pl_pdf *doc;
     CHECK(pl_pdf_open(OUT("summary.pdf"), &doc, &err));
     CHECK(pl_pdf_add(doc, sweeps, &err));
@@ -207,7 +235,7 @@ int main(int argc, char **argv)
     pl_figure_free(track);
     pl_figure_free(bars);
     pl_figure_free(hist);
-    printf("plot_examples: wrote sweeps.png sweeps.svg track.png track.jpg bars.png hist.png summary.pdf to %s\n",
+    printf("plot_examples: wrote sweeps.png sweeps.svg track.png track.jpg bars.png hist.png models.png summary.pdf to %s\n",
            argv[1]);
     return 0;
 }

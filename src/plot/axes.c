@@ -47,29 +47,62 @@ void pl__draw_background(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     cairo_restore(cr);
 }
 
-/* Category names under the bars; when they would collide, only every k-th is shown. */
-static void category_labels(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double base)
+static const pl_item *last_bars(const pl_axes *ax)
 {
     const pl_item *bars = NULL;
     for (const pl_item *it = ax->items; it; it = it->next)
         if (it->kind == IT_BARS) bars = it;
-    if (!bars) return;
-    double widest = 0, f = ax->fig->font_pt;
+    return bars;
+}
+
+static const char *category_name(const pl_item *bars, size_t i, char *buf, size_t size)
+{
+    if (bars->names) return bars->names[i];
+    snprintf(buf, size, "%zu", i + 1);
+    return buf;
+}
+
+double pl__categories_widest(cairo_t *cr, const pl_axes *ax, size_t *n)
+{
+    const pl_item *bars = last_bars(ax);
+    *n = bars ? bars->n : 0;
+    double widest = 0;
     char buf[32];
-    for (size_t i = 0; i < bars->n; i++) {
-        const char *s = bars->names ? bars->names[i] : (snprintf(buf, sizeof buf, "%zu", i + 1), buf);
-        widest = fmax(widest, pl__text_width(cr, s));
-    }
-    double slot = bars->n ? g->plot.w / (double)bars->n : 1;
-    size_t every = (size_t)ceil((widest + f) / slot);
+    pl__font(cr, false, ax->fig->font_pt, false);
+    for (size_t i = 0; bars && i < bars->n; i++)
+        widest = fmax(widest, pl__text_width(cr, category_name(bars, i, buf, sizeof buf)));
+    return widest;
+}
+
+/* Category names under the bars: level, or at 45 degrees when they would collide (the layout made room); when
+ * even that is too dense, only every k-th is shown. */
+static void category_labels(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double base)
+{
+    const pl_item *bars = last_bars(ax);
+    if (!bars || !bars->n) return;
+    size_t n;
+    double f = ax->fig->font_pt, widest = pl__categories_widest(cr, ax, &n);
+    double slot = g->plot.w / (double)n;
+    double need = g->cat_rotated ? f * 1.2 : widest + f;
+    size_t every = (size_t)ceil(need / slot);
     if (every < 1) every = 1;
-    for (size_t i = 0; i < bars->n; i += every) {
-        const char *s = bars->names ? bars->names[i] : (snprintf(buf, sizeof buf, "%zu", i + 1), buf);
+    char buf[32];
+    double bottom = g->plot.y + g->plot.h;
+    for (size_t i = 0; i < n; i += every) {
+        const char *s = category_name(bars, i, buf, sizeof buf);
         double x = g->ax + g->bx * (double)i;
-        cairo_move_to(cr, x, g->plot.y + g->plot.h);
-        cairo_line_to(cr, x, g->plot.y + g->plot.h + TICK_LEN);
+        cairo_move_to(cr, x, bottom);
+        cairo_line_to(cr, x, bottom + TICK_LEN);
         cairo_stroke(cr);
-        pl__text(cr, x, base, s, 0.5);
+        if (!g->cat_rotated) {
+            pl__text(cr, x, base, s, 0.5);
+            continue;
+        }
+        cairo_save(cr);
+        cairo_translate(cr, x + f * 0.25, bottom + TICK_LEN + 3);
+        cairo_rotate(cr, -M_PI / 4);
+        pl__text(cr, 0, f * 0.36, s, 1.0);
+        cairo_restore(cr);
     }
 }
 
@@ -109,16 +142,22 @@ void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
         cairo_stroke(cr);
         pl__text(cr, p->x - TICK_LEN - 3, y + f * 0.36, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf), 1.0);
     }
-    double label_base = xbase + (f + 1) * 1.35;
+    double label_base = xbase + (f + 1) * 1.35 + g->cat_extra;
     if (!g->categories && pl_ticks_note(&g->xt, buf, sizeof buf)[0]) pl__text(cr, p->x + p->w, label_base, buf, 1.0);
     if (pl_ticks_note(&g->yt, buf, sizeof buf)[0]) pl__text(cr, p->x, p->y - f * 0.45, buf, 0.0);
     pl__font(cr, false, f + 1, false);
-    if (ax->xlabel[0]) pl__text(cr, p->x + p->w / 2, label_base, ax->xlabel, 0.5);
+    char fit[PL_PLOT_TEXT_MAX];
+    if (ax->xlabel[0])
+        pl__text(cr, p->x + p->w / 2, label_base, pl__fit_text(cr, ax->xlabel, g->cell.w - 4, fit, sizeof fit), 0.5);
     if (ax->ylabel[0]) {
         cairo_save(cr);
-        cairo_translate(cr, g->cell.x + f * 0.3 + (f + 1) * 0.95, p->y + p->h / 2);
+        double ticks_w = 0; /* next to the tick labels, wherever the aligned margin put the axis */
+        pl__font(cr, false, f, false);
+        for (int i = 0; i < g->yt.n; i++) ticks_w = fmax(ticks_w, pl__text_width(cr, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf)));
+        pl__font(cr, false, f + 1, false);
+        cairo_translate(cr, fmax(g->cell.x + (f + 1) * 1.0, p->x - TICK_LEN - 3 - ticks_w - (f + 1) * 0.45), p->y + p->h / 2);
         cairo_rotate(cr, -M_PI / 2);
-        pl__text(cr, 0, 0, ax->ylabel, 0.5);
+        pl__text(cr, 0, 0, pl__fit_text(cr, ax->ylabel, g->cell.h - 4, fit, sizeof fit), 0.5);
         cairo_restore(cr);
     }
 }
@@ -161,12 +200,12 @@ void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     if (!ax->title[0]) return;
     pl__font(cr, false, f, false);
     pl__set_color(cr, INK);
-    double left = g->plot.x, room = right - 4 - left;
-    double w = pl__text_width(cr, ax->title);
-    double x = w < room ? left + (room - w) / 2 : left;
-    if (!ax->has_badge) x = g->plot.x + g->plot.w / 2 - w / 2;
-    if (x < g->cell.x + 2) x = g->cell.x + 2;
-    pl__text(cr, x, mid + f * 0.36, ax->title, 0.0);
+    char t[PL_PLOT_TEXT_MAX];
+    double lo = g->cell.x + 2, hi = ax->has_badge ? right - 4 : g->cell.x + g->cell.w - 2;
+    double w = pl__text_width(cr, pl__fit_text(cr, ax->title, hi - lo, t, sizeof t));
+    double centre = ax->has_badge ? (g->plot.x + right - 4) / 2 : g->plot.x + g->plot.w / 2;
+    double x = fmin(fmax(centre - w / 2, lo), hi - w); /* centred, but inside the cell and left of the badge */
+    pl__text(cr, x, mid + f * 0.36, t, 0.0);
 }
 
 /* The rectangle of a w x h box in a corner, below (or above) the boxes already there. */

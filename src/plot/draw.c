@@ -26,6 +26,24 @@ void pl__text(cairo_t *cr, double x, double baseline, const char *s, double hali
     cairo_show_text(cr, s);
 }
 
+/* s cut (on a UTF-8 boundary, with an ellipsis) to fit max_w points in the current font; returns out. */
+const char *pl__fit_text(cairo_t *cr, const char *s, double max_w, char *out, size_t size)
+{
+    pl__copy_text(out, size, s);
+    if (pl__text_width(cr, out) <= max_w) return out;
+    size_t n = strlen(out);
+    while (n > 0) {
+        do n--;
+        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80);
+        if (n + 4 > size) continue;
+        memcpy(out + n, "\u2026", 4); /* 3 bytes and the terminator */
+        if (pl__text_width(cr, out) <= max_w) return out;
+        out[n] = '\0';
+    }
+    out[0] = '\0';
+    return out;
+}
+
 void pl__set_color(cairo_t *cr, uint32_t c)
 {
     cairo_set_source_rgba(cr, ((c >> 16) & 255) / 255.0, ((c >> 8) & 255) / 255.0, (c & 255) / 255.0,

@@ -57,6 +57,9 @@ typedef struct panel_geom {
     double xlo, xhi, ylo, yhi;
     pl_ticks xt, yt;
     bool categories; /* x axis labelled with bar categories */
+    bool integer_y;  /* the y axis counts things: ticks at whole numbers */
+    bool cat_rotated; /* ... at 45 degrees, because they would not fit side by side */
+    double cat_extra; /* extra depth (points) the rotated category labels take below the axis */
     double ax, bx, ay, by;
 } panel_geom;
 

@@ -12,6 +12,8 @@ typedef struct extent {
     bool xany, yany;
     bool tight_x;   /* traces or bars: no padding in x */
     bool zero_base; /* bars or histogram: y starts at 0 */
+    bool counts;    /* bars or histograms whose heights are all whole numbers */
+    bool other_y;   /* something else sets y (lines, traces, bands) */
 } extent;
 
 static void grow(double *lo, double *hi, bool *any, double v)
@@ -26,6 +28,7 @@ static void item_extent(const pl_item *it, extent *e)
 {
     switch (it->kind) {
     case IT_TRACE:
+        e->other_y = true;
         grow(&e->xlo, &e->xhi, &e->xany, it->trace->x0);
         grow(&e->xlo, &e->xhi, &e->xany, it->trace->x1);
         if (it->trace->any) {
@@ -36,6 +39,7 @@ static void item_extent(const pl_item *it, extent *e)
         break;
     case IT_LINE:
     case IT_BAND:
+        e->other_y = true;
         for (size_t i = 0; i < it->n; i++) {
             if (!isfinite(it->x[i])) continue;
             bool ok = isfinite(it->y[i]) || (it->y2 && isfinite(it->y2[i]));
@@ -48,17 +52,23 @@ static void item_extent(const pl_item *it, extent *e)
         grow(&e->xlo, &e->xhi, &e->xany, -0.6);
         grow(&e->xlo, &e->xhi, &e->xany, (double)it->n - 0.4);
         grow(&e->ylo, &e->yhi, &e->yany, 0);
-        for (size_t i = 0; i < it->n; i++) grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
-        e->tight_x = e->zero_base = true;
+        for (size_t i = 0; i < it->n; i++) {
+            grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
+            if (isfinite(it->y[i]) && it->y[i] != floor(it->y[i])) e->other_y = true;
+        }
+        e->tight_x = e->zero_base = e->counts = true;
         break;
     case IT_HIST:
         grow(&e->xlo, &e->xhi, &e->xany, it->lo);
         grow(&e->xlo, &e->xhi, &e->xany, it->hi);
         grow(&e->ylo, &e->yhi, &e->yany, 0);
         for (size_t i = 0; i < it->n; i++) grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
-        e->zero_base = true;
+        e->zero_base = e->counts = true;
         break;
-    case IT_HLINE: grow(&e->ylo, &e->yhi, &e->yany, it->lo); break;
+    case IT_HLINE:
+        grow(&e->ylo, &e->yhi, &e->yany, it->lo);
+        if (it->lo != floor(it->lo)) e->other_y = true;
+        break;
     case IT_VLINE: grow(&e->xlo, &e->xhi, &e->xany, it->lo); break;
     case IT_TEXT: break;
     }
@@ -100,6 +110,7 @@ static void panel_limits(const pl_axes *ax, panel_geom *g)
     g->yhi = e.yhi;
     pad_range(&g->xlo, &g->xhi, e.xany, e.tight_x ? 0.0 : 0.02, false);
     pad_range(&g->ylo, &g->yhi, e.yany, 0.05, e.zero_base);
+    g->integer_y = e.counts && !e.other_y;
     if (ax->xfixed) {
         g->xlo = ax->xlim[0];
         g->xhi = ax->xlim[1];
@@ -108,6 +119,17 @@ static void panel_limits(const pl_axes *ax, panel_geom *g)
         g->ylo = ax->ylim[0];
         g->yhi = ax->ylim[1];
     }
+}
+
+/* Ticks at every whole number (a count axis whose 1-2-5 step came out below 1, so the range is under ~8). */
+static void whole_ticks(double lo, double hi, pl_ticks *t)
+{
+    t->n = 0;
+    for (double v = ceil(fmin(lo, hi)); v <= fmax(lo, hi) && t->n < PL_TICKS_MAX; v += 1) t->v[t->n++] = v;
+    t->step = 1;
+    t->decimals = 0;
+    t->scale_exp = 0;
+    t->offset = 0;
 }
 
 /* The widest tick label of a set of ticks. */
@@ -158,10 +180,24 @@ static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g)
     g->plot.h = g->cell.h - top - bottom;
     int target = (int)(g->plot.h / (f * 3.0));
     pl_ticks_nice(g->ylo, g->yhi, target < 2 ? 2 : (target > 8 ? 8 : target), &g->yt);
+    if (g->integer_y && g->yt.step < 1) whole_ticks(g->ylo, g->yhi, &g->yt); /* counts: no 0.2 tracks */
     double left = pad * 0.5 + (ax->ylabel[0] ? (f + 1) * 1.5 : 0) + ticks_width(cr, &g->yt) + 3 + tick;
     double right = f * 1.5;
     g->plot.x = g->cell.x + left;
     g->plot.w = g->cell.w - left - right;
+    size_t ncat;
+    double widest = pl__categories_widest(cr, ax, &ncat);
+    if (ncat && !ax->xfixed && widest + f > g->plot.w / (double)ncat) { /* categories at 45 degrees */
+        g->cat_rotated = true;
+        g->cat_extra = fmax(0, widest * M_SQRT1_2 + f * 0.6 - f * 1.3);
+        g->plot.h -= g->cat_extra;
+        /* the first label reaches left of its bar by its width x cos 45: keep it inside the cell */
+        double reach = widest * M_SQRT1_2 + pad * 0.5 - 0.6 * g->plot.w / (double)ncat;
+        if (reach > left) {
+            g->plot.x += reach - left;
+            g->plot.w -= reach - left;
+        }
+    }
     x_ticks(cr, ax, g, f);
     char note[96];
     if (!ax->xlabel[0] && pl_ticks_note(&g->xt, note, sizeof note)[0] && !g->categories) g->plot.h -= (f + 1) * 1.5;
@@ -295,7 +331,9 @@ void pl__render(pl_figure *fig, cairo_t *cr, double y_lo, double y_hi)
     if (band > 0 && y_lo < band) {
         pl__font(cr, false, fig->font_pt + 4, true);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        pl__text(cr, fig->w_pt / 2, band * 0.5 + (fig->font_pt + 4) * 0.36, fig->title, 0.5);
+        char t[PL_PLOT_TEXT_MAX];
+        pl__text(cr, fig->w_pt / 2, band * 0.5 + (fig->font_pt + 4) * 0.36,
+                 pl__fit_text(cr, fig->title, fig->w_pt - 8, t, sizeof t), 0.5);
     }
     for (int i = 0; i < fig->rows * fig->cols; i++) {
         pl_axes *ax = &fig->panels[i];

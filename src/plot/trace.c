@@ -6,6 +6,9 @@
  * one division finds where the next column starts, and the samples up to there go through a tight min/max loop. */
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "plateau/mem.h"
 #include "plot/plot_impl.h"
@@ -65,41 +68,52 @@ bool pl_trace_yrange(const pl_trace *tr, double *lo, double *hi)
 }
 
 /* Min and max of a run, and whether it holds a non-finite value (v - v is NaN exactly for NaN and +-inf).
- * Four independent lanes keep the loop free of dependency stalls. */
+ * Independent lanes keep the loop free of dependency stalls; on x86-64 the lanes are SSE2 pairs. */
 static bool run_minmax(const double *v, size_t n, double *lo_out, double *hi_out)
 {
-    double lo0 = v[0], lo1 = v[0], lo2 = v[0], lo3 = v[0];
-    double hi0 = v[0], hi1 = v[0], hi2 = v[0], hi3 = v[0];
-    double z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+    double lo = v[0], hi = v[0], z = 0;
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double a = v[i], b = v[i + 1], c = v[i + 2], d = v[i + 3];
-        lo0 = a < lo0 ? a : lo0;
+#ifdef __SSE2__
+    if (n >= 8) {
+        __m128d lo0 = _mm_set1_pd(v[0]), lo1 = lo0, hi0 = lo0, hi1 = lo0;
+        __m128d z0 = _mm_setzero_pd(), z1 = z0;
+        for (; i + 4 <= n; i += 4) {
+            __m128d a = _mm_loadu_pd(v + i), b = _mm_loadu_pd(v + i + 2);
+            lo0 = _mm_min_pd(a, lo0);
+            lo1 = _mm_min_pd(b, lo1);
+            hi0 = _mm_max_pd(a, hi0);
+            hi1 = _mm_max_pd(b, hi1);
+            z0 = _mm_add_pd(z0, _mm_sub_pd(a, a));
+            z1 = _mm_add_pd(z1, _mm_sub_pd(b, b));
+        }
+        double l[2], h[2], zz[2];
+        _mm_storeu_pd(l, _mm_min_pd(lo0, lo1));
+        _mm_storeu_pd(h, _mm_max_pd(hi0, hi1));
+        _mm_storeu_pd(zz, _mm_add_pd(z0, z1));
+        lo = l[0] < l[1] ? l[0] : l[1];
+        hi = h[0] > h[1] ? h[0] : h[1];
+        z = zz[0] + zz[1];
+    }
+#endif
+    double lo1 = lo, hi1 = hi, z1 = 0;
+    for (; i + 2 <= n; i += 2) {
+        double a = v[i], b = v[i + 1];
+        lo = a < lo ? a : lo;
         lo1 = b < lo1 ? b : lo1;
-        lo2 = c < lo2 ? c : lo2;
-        lo3 = d < lo3 ? d : lo3;
-        hi0 = a > hi0 ? a : hi0;
+        hi = a > hi ? a : hi;
         hi1 = b > hi1 ? b : hi1;
-        hi2 = c > hi2 ? c : hi2;
-        hi3 = d > hi3 ? d : hi3;
-        z0 += a - a;
+        z += a - a;
         z1 += b - b;
-        z2 += c - c;
-        z3 += d - d;
     }
     for (; i < n; i++) {
         double a = v[i];
-        lo0 = a < lo0 ? a : lo0;
-        hi0 = a > hi0 ? a : hi0;
-        z0 += a - a;
+        lo = a < lo ? a : lo;
+        hi = a > hi ? a : hi;
+        z += a - a;
     }
-    lo0 = lo1 < lo0 ? lo1 : lo0;
-    lo2 = lo3 < lo2 ? lo3 : lo2;
-    hi0 = hi1 > hi0 ? hi1 : hi0;
-    hi2 = hi3 > hi2 ? hi3 : hi2;
-    *lo_out = lo2 < lo0 ? lo2 : lo0;
-    *hi_out = hi2 > hi0 ? hi2 : hi0;
-    return (z0 + z1 + z2 + z3) == 0;
+    *lo_out = lo1 < lo ? lo1 : lo;
+    *hi_out = hi1 > hi ? hi1 : hi;
+    return (z + z1) == 0;
 }
 
 /* Adds a run of finite samples, [lo, hi] their range, to column c. */

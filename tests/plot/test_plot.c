@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <jpeglib.h> /* after stdio.h: decodes our JPEG to compare it with the PNG */
 
 #include "plateau/afile.h"
 #include "plateau/mem.h"
@@ -378,6 +379,149 @@ static void test_decimated_matches_full(void **state)
 }
 
 
+/* The columns hold exactly first/last/min/max of their samples, whatever the chunking (chunks of 1 to 37 samples
+ * exercise the vector loop and its tails); x is exact in binary so the expected column of each sample is known. */
+static void test_trace_columns_exact(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 200, .height_px = 100}, &fig, &err), PL_OK);
+    pl_trace *probe, *tr;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 0, 1, NULL, &probe, &err), PL_OK);
+    size_t ncol = probe->ncol;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 0, (double)ncol, NULL, &tr, &err), PL_OK);
+    size_t n = ncol * 8; /* 8 samples per column at step 1/8 */
+    double *v = malloc(n * sizeof *v);
+    unsigned seed = 99;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (double)((int)(seed >> 8) % 2001 - 1000);
+        if (i % 997 == 5) v[i] = NAN;
+        if (i % 1499 == 7) v[i] = -INFINITY;
+    }
+    for (size_t i = 0; i < n;) {
+        seed = seed * 1103515245u + 12345u;
+        size_t m = 1 + (seed >> 16) % 37;
+        if (m > n - i) m = n - i;
+        assert_int_equal(pl_trace_feed(tr, (double)i / 8, 0.125, v + i, m, &err), PL_OK);
+        i += m;
+    }
+    for (size_t c = 0; c < ncol; c++) {
+        double f = NAN, l = NAN, lo = INFINITY, hi = -INFINITY;
+        for (size_t k = c * 8; k < c * 8 + 8; k++) {
+            if (!isfinite(v[k])) continue;
+            if (f != f) f = v[k];
+            l = v[k];
+            lo = fmin(lo, v[k]);
+            hi = fmax(hi, v[k]);
+        }
+        if (f != f) {
+            assert_false(tr->flags[c] & COL_HAS);
+            continue;
+        }
+        assert_true(tr->flags[c] & COL_HAS);
+        assert_close(tr->first[c], f, 0);
+        assert_close(tr->last[c], l, 0);
+        assert_close(tr->mn[c], lo, 0);
+        assert_close(tr->mx[c], hi, 0);
+        /* a non-finite sample just before the column's first finite one breaks the line there */
+        if (!isfinite(v[c * 8]) || (c > 0 && !isfinite(v[c * 8 - 1]))) assert_true(tr->flags[c] & COL_BREAK);
+    }
+    free(v);
+    pl_figure_free(fig);
+}
+
+/* A count axis over a small range ticks at whole numbers; a fractional one does not. */
+static void test_count_ticks(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 400, .height_px = 300, .cols = 2}, &fig, &err), PL_OK);
+    double counts[3] = {1, 0, 3}, frac[3] = {0.1, 0.4, 0.25};
+    assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 0), counts, NULL, NULL, 3, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 1), frac, NULL, NULL, 3, NULL, &err), PL_OK);
+    pl_rect p;
+    pl__plot_rect_px(fig, 0, 0, &p);
+    const pl_ticks *t = &pl_figure_panel(fig, 0, 0)->geom.yt;
+    assert_true(t->n >= 2);
+    for (int i = 0; i < t->n; i++) assert_close(t->v[i], floor(t->v[i]), 0);
+    assert_close(t->v[0], 0, 0);
+    assert_close(t->v[t->n - 1], 3, 0);
+    assert_true(pl_figure_panel(fig, 0, 1)->geom.yt.step < 1);
+    pl_figure_free(fig);
+}
+
+/* Samples outside the declared range are dropped; float chunks; a text-only panel; BEST legends avoid the data. */
+static void test_trace_edges_and_boxes(void **state)
+{
+    (void)state;
+    pl_error err;
+    pl_figure *fig;
+    pl_figure_spec spec = {.width_px = 600, .height_px = 300, .dpi = 100, .rows = 1, .cols = 2};
+    assert_int_equal(pl_figure_new(&spec, &fig, &err), PL_OK);
+    pl_trace *tr;
+    assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 1, 2, NULL, &tr, &err), PL_OK);
+    double v[300];
+    for (int i = 0; i < 300; i++) v[i] = i < 100 ? -1000 : (i <= 200 ? i : 1000); /* x = 0.01 i: only [1,2) inside */
+    assert_int_equal(pl_trace_feed(tr, 0, 0.01, v, 300, &err), PL_OK);
+    double lo, hi;
+    assert_true(pl_trace_yrange(tr, &lo, &hi));
+    assert_close(lo, 100, 0);
+    assert_close(hi, 200, 0); /* x = 2.00 is the range's end: kept */
+    float fv[3] = {5.5f, NAN, -7.25f};
+    assert_int_equal(pl_trace_feed_float(tr, 1.5, 0.1, fv, 3, &err), PL_OK);
+    assert_true(pl_trace_yrange(tr, &lo, &hi));
+    assert_close(lo, -7.25, 0);
+    /* a text-only panel and a line that fills the upper half of its panel: the legend goes low */
+    pl_axes *ax = pl_figure_panel(fig, 0, 1);
+    double x[50], y[50];
+    for (int i = 0; i < 50; i++) {
+        x[i] = i;
+        y[i] = 10 + (i % 2); /* a zigzag along the top */
+    }
+    assert_int_equal(pl_axes_line(ax, x, y, 50, &(pl_style){.label = "zigzag", .color = PL_BLACK}, &err), PL_OK);
+    assert_int_equal(pl_axes_hline(ax, 5, &(pl_style){.color = PL_BLACK}, &err), PL_OK);
+    pl_axes_ylim(ax, 0, 12);
+    assert_int_equal(pl_figure_save(fig, tmp("boxes.png"), &err), PL_OK);
+    image im = load_png(tmp("boxes.png"));
+    pl_rect p;
+    pl__plot_rect_px(fig, 0, 1, &p);
+    /* the legend (its text and sample) is dark ink in the lower-left quarter, below the reference line */
+    long dark = 0;
+    for (int yy = (int)(p.y + p.h * 0.65); yy < (int)(p.y + p.h) - 3; yy++)
+        for (int xx = (int)p.x + 2; xx < (int)(p.x + p.w / 2); xx++) {
+            int c[3];
+            px(&im, xx, yy, c);
+            dark += c[0] < 100 && c[1] < 100 && c[2] < 100;
+        }
+    assert_true(dark > 50);
+    unload(&im);
+    pl_figure_free(fig);
+
+    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 300, .height_px = 200}, &fig, &err), PL_OK);
+    ax = pl_figure_panel(fig, 0, 0);
+    pl_axes_off(ax);
+    assert_int_equal(pl_axes_text(ax, PL_LOC_UPPER_LEFT, "sigma   0.0023\nlinearity  PASS", &err), PL_OK);
+    assert_int_equal(pl_axes_badge(ax, PL_VERDICT_WARNING, NULL, &err), PL_OK);
+    assert_int_equal(pl_axes_text(ax, PL_LOC_UPPER_LEFT, NULL, &err), PL_EARG);
+    assert_int_equal(pl_figure_save(fig, tmp("text.png"), &err), PL_OK);
+    im = load_png(tmp("text.png"));
+    assert_true(ink(&im, 0, 0, 300, 200) > 300);
+    /* the WARNING badge is orange (E69F00) */
+    long orange = 0;
+    for (int yy = 0; yy < 200; yy++)
+        for (int xx = 0; xx < 300; xx++) {
+            int c[3];
+            px(&im, xx, yy, c);
+            orange += abs(c[0] - 0xE6) < 8 && abs(c[1] - 0x9F) < 8 && c[2] < 8;
+        }
+    assert_true(orange > 100);
+    unload(&im);
+    pl_figure_free(fig);
+}
+
 /* ---- golden images: compared inside the plot areas only (text stays out: fonts differ between machines) */
 static pl_figure *golden_chart(void)
 {
@@ -516,6 +660,40 @@ static long count_str(const char *buf, size_t n, const char *needle)
     return k;
 }
 
+/* Mean absolute difference between a baseline JPEG (decoded by libjpeg) and a PNG of the same figure. */
+static double jpeg_vs_png(const char *jpg_path, const image *png)
+{
+    FILE *f = fopen(jpg_path, "rb");
+    assert_non_null(f);
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    d.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&d);
+    jpeg_stdio_src(&d, f);
+    assert_int_equal(jpeg_read_header(&d, TRUE), JPEG_HEADER_OK);
+    d.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&d);
+    assert_int_equal((int)d.output_width, png->w);
+    assert_int_equal((int)d.output_height, png->h);
+    unsigned char *row = malloc((size_t)d.output_width * 3);
+    double sum = 0;
+    while (d.output_scanline < d.output_height) {
+        int y = (int)d.output_scanline;
+        JSAMPROW r = row;
+        jpeg_read_scanlines(&d, &r, 1);
+        for (int x = 0; x < png->w; x++) {
+            int c[3];
+            px(png, x, y, c);
+            for (int k = 0; k < 3; k++) sum += abs(c[k] - row[3 * x + k]);
+        }
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    free(row);
+    fclose(f);
+    return sum / (3.0 * png->w * png->h);
+}
+
 static void test_formats(void **state)
 {
     (void)state;
@@ -549,6 +727,9 @@ static void test_formats(void **state)
     free(jpg);
     image im = load_png(tmp("a.out"));
     assert_int_equal(im.w, 320);
+    double jd = jpeg_vs_png(tmp("a.jpg"), &im); /* the same pixels, give or take JPEG's losses */
+    printf("# JPEG vs PNG: mean |diff| %.2f of 255\n", jd);
+    assert_true(jd < 4.0);
     unload(&im);
 
     /* a 3-page PDF; pages take their figures' sizes */
@@ -638,6 +819,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ticks_awkward),
         cmocka_unit_test(test_sizes_and_panels),
         cmocka_unit_test(test_nothing_outside),
+        cmocka_unit_test(test_trace_columns_exact),
+        cmocka_unit_test(test_count_ticks),
+        cmocka_unit_test(test_trace_edges_and_boxes),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_alloc_faults),
