@@ -35,6 +35,12 @@ ext = [o for o in lines if "extent" in o][0]["extent"]
 c.eq(ext, [1048576, 16384], "bogus dimension: real extent")
 rss = lines[-1]["peak_rss"]
 c.true(rss < 64 * MIB, f"bogus dimension: peak RSS {rss / MIB:.1f} MiB < 64 MiB")
+r = subprocess.run([WBDUMP, p, "--describe"], capture_output=True, text=True, timeout=60)
+d = json.loads(r.stdout)
+s0 = d["sheets"][0]
+c.eq((d["format"], s0["name"], s0["rows"], s0["columns"]), ("xlsx", "Sheet1", 1048576, 16384), "describe: real extent")
+c.eq(s0["cells"], {"number": 2, "text": 1, "bool": 0, "error": 0, "date": 0}, "describe: cell counts")
+c.true(0 < s0["memory_bytes"] < 4 * MIB, f"describe: memory {s0['memory_bytes']} bytes")
 
 
 # A sheet whose XML inflates about 100:1 (rows differ only in their number), 200 MB of XML.

@@ -57,8 +57,11 @@ void xml_fail(xml_run *r, pl_status code, const char *fmt, ...) __attribute__((f
 /* The local part of a prefixed name ("x:row" -> "row"). */
 static inline const char *xml_local(const char *name)
 {
-    const char *sep = strchr(name, ':');
-    return sep ? sep + 1 : name;
+    const char *local = name;
+    for (const char *p = name; *p; p++)
+        if (*p == ':')
+            local = p + 1;
+    return local;
 }
 /* An attribute by local name; with_ns: only a prefixed one (r:id), else only an unprefixed one. */
 const char *xml_attr(const char **atts, const char *local, bool with_ns);
