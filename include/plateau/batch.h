@@ -62,6 +62,7 @@ typedef struct pl_batch_summary {
     double seconds;             /* wall time of the whole batch */
     double job_seconds;         /* sum of the files' own times */
     size_t peak_rss;            /* largest worker peak RSS */
+    size_t peak_charged;        /* largest peak of memory charged to a worker's budget */
     size_t peak_tree_rss;       /* largest sum of RSS over the parent and its running workers */
     uint64_t work_units;
 } pl_batch_summary;

@@ -36,6 +36,7 @@ typedef struct job_result {
     pl_error err;
     pl_job_outcome out;
     size_t peak_rss;
+    size_t peak_charged; /* the budget's own peak: what pl_alloc handed out */
     char content_hash[PL_SHA256_HEX];
 } job_result;
 
@@ -94,6 +95,7 @@ static void run_job(engine *e, const pl_batch_input *given, job_result *r)
     if (r->status != PL_OK && r->err.code == PL_OK)
         pl_error_set(&r->err, r->status, in.path, "%s", pl_status_str(r->status));
     r->peak_rss = pl_rss_peak();
+    r->peak_charged = pl_mem_peak();
 }
 
 static void limit_address_space(size_t budget)
@@ -177,6 +179,8 @@ static void finish_file(engine *e, size_t index, const job_result *r, double sec
     s->job_seconds += secs;
     if (peak_rss > s->peak_rss)
         s->peak_rss = peak_rss;
+    if (r->peak_charged > s->peak_charged)
+        s->peak_charged = r->peak_charged;
     print_outcome(e, in, r, secs);
     if (e->ledger) {
         struct stat sb;
@@ -202,8 +206,10 @@ static void finish_file(engine *e, size_t index, const job_result *r, double sec
             pl_progress_println(e->bar, stderr, pl_error_line(&lerr, msg, sizeof msg));
         }
     }
-    pl_log_file_event(e->log, in->path, status, secs, peak_rss, r->status != PL_OK ? r->err.msg : NULL,
-                      r->out.extra_json[0] ? r->out.extra_json : NULL);
+    char extra[sizeof r->out.extra_json + 64];
+    snprintf(extra, sizeof extra, "\"peak_charged\":%zu%s%s", r->peak_charged, r->out.extra_json[0] ? "," : "",
+             r->out.extra_json);
+    pl_log_file_event(e->log, in->path, status, secs, peak_rss, r->status != PL_OK ? r->err.msg : NULL, extra);
     s->total++;
     e->bytes_done += in->size;
     pl_progress_update(e->bar, s->total, e->bytes_done, e->gov.reserved);
@@ -430,8 +436,10 @@ static void print_summary(const engine *e)
     for (int c = 0; c <= PL_EINTERNAL; c++)
         if (s->failed_by_code[c])
             fprintf(stderr, "    %-22s %zu\n", pl_status_str((pl_status)c), s->failed_by_code[c]);
-    fprintf(stderr, "  peak RSS %s per file, %s for the whole process tree\n",
+    char charged[32];
+    fprintf(stderr, "  peak RSS %s per file (%s of it charged to the budget), %s for the whole process tree\n",
             pl_format_size((double)s->peak_rss, rss, sizeof rss),
+            pl_format_size((double)s->peak_charged, charged, sizeof charged),
             pl_format_size((double)s->peak_tree_rss, tree, sizeof tree));
 }
 

@@ -15,10 +15,6 @@
 #include "io/workbook_impl.h"
 #include "plateau/mem.h"
 
-/* The xls reader lives in its own folder and may not be linked yet: a weak reference is NULL until it is.
- * Note: a weak reference does not pull an object out of a static archive, so once src/io/xls defines the
- * descriptor this attribute must go (the strong reference is what links the xls reader in). */
-extern const pl_workbook_fmt pl_format_xls __attribute__((weak));
 
 #define MAX_COLS 16384u
 
