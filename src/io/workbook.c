@@ -15,7 +15,6 @@
 #include "io/workbook_impl.h"
 #include "plateau/mem.h"
 
-
 #define MAX_COLS 16384u
 
 typedef struct named_cell {

@@ -1,5 +1,7 @@
 /* The .xlsx/.xlsm format descriptor: recognises a zip, follows the package relationships to the workbook part,
  * lists its sheets and resolves each one's part, reads the styles (for dates) and, on first need, the shared strings. */
+#include <strings.h>
+
 #include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
 
@@ -97,6 +99,9 @@ static pl_status find_workbook_part(pl_workbook *wb, zip_t *zip, char *out, size
     const xrel *r = xrels_by_type(&root, "officeDocument");
     snprintf(out, size, "%s", r ? r->target : "xl/workbook.xml");
     xrels_free(&root);
+    size_t n = strlen(out);
+    if (n > 4 && !strcasecmp(out + n - 4, ".bin"))
+        return pl_error_set(err, PL_EUNSUPPORTED, wb->path, "binary .xlsb workbooks are not supported");
     if (!xz_exists(zip, out))
         return pl_error_set(err, PL_EFORMAT, wb->path, "not an .xlsx workbook: the package has no workbook part ('%s')",
                             out);
