@@ -41,7 +41,7 @@ static void put_cell(size_t sheet, uint32_t row, const pl_cell *c)
     puts("}");
 }
 
-static bool g_quiet; /* --count: no cell lines, only counts */
+static bool g_quiet;           /* --count: no cell lines, only counts */
 static const char *g_refs[64]; /* --cells B1,B26: only these cells, captured with cells_only */
 static size_t g_n_refs;
 
@@ -108,7 +108,8 @@ static void dump_sheet(pl_workbook *wb, size_t i)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] [--cells B1,B26] [--describe]\n");
+        fprintf(stderr, "usage: wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] "
+                        "[--cells B1,B26] [--describe]\n");
         return 2;
     }
     pl_workbook_limits lim;

@@ -20,7 +20,7 @@ typedef struct xsheet {
     pl_error *err;
     const char *name;
     /* position */
-    int64_t last_row;  /* -1 before the first row */
+    int64_t last_row; /* -1 before the first row */
     uint32_t row;
     uint32_t next_col;
     bool in_row;
@@ -270,7 +270,8 @@ static void end_cell(xsheet *x)
     else if (!strcmp(t, "str"))
         push_text(x, PL_CELL_TEXT, v, x->val.len, false);
     else if (!strcmp(t, "b"))
-        push_cell(x, (pl_cell){.type = PL_CELL_BOOL, .col = x->col,
+        push_cell(x, (pl_cell){.type = PL_CELL_BOOL,
+                               .col = x->col,
                                .number = (!strcmp(v, "1") || !strcmp(v, "true")) ? 1.0 : 0.0});
     else if (!strcmp(t, "e"))
         push_text(x, PL_CELL_ERROR, v, x->val.len, false);

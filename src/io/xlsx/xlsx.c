@@ -1,5 +1,6 @@
 /* The .xlsx/.xlsm format descriptor: recognises a zip, follows the package relationships to the workbook part,
- * lists its sheets and resolves each one's part, reads the styles (for dates) and, on first need, the shared strings. */
+ * lists its sheets and resolves each one's part, reads the styles (for dates) and, on first need, the shared strings.
+ */
 #include <strings.h>
 
 #include "io/xlsx/xlsx_internal.h"
@@ -19,12 +20,16 @@ typedef struct book_parse {
 /* "PK\3\4": a zip. A bid below the xls reader's for a CFB file, and only for zips. */
 static int bid(const unsigned char *head, size_t n)
 {
-    if (n >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
+    if (n >= 4 && head[0] == 'P' && head[1] == 'K' &&
+        ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
         return 50;
     return 0;
 }
 
-static bool truthy(const char *v) { return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "on")); }
+static bool truthy(const char *v)
+{
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "on"));
+}
 
 static pl_status add_sheet(book_parse *bp, const char *name, const char *rid)
 {
