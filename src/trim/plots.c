@@ -41,6 +41,31 @@ static void segment_variation(const pl_trim_series *s, double offset, double tra
         out[k] = hi[k] >= lo[k] ? hi[k] - lo[k] : 0.0;
 }
 
+/* The legend goes in the corner of the plot (outer third of x, outer third of y) crossed by the fewest points. */
+static pl_loc emptiest_corner(const pl_trim_series *s, const double *shifted, double ylo, double yhi)
+{
+    double xlo = INFINITY, xhi = -INFINITY;
+    for (size_t i = 0; i < s->n; i++)
+        xlo = fmin(xlo, s->x[i]), xhi = fmax(xhi, s->x[i]);
+    size_t count[4] = {0}; /* PL_LOC_UPPER_RIGHT, UPPER_LEFT, LOWER_LEFT, LOWER_RIGHT */
+    for (size_t i = 0; i < s->n; i++) {
+        double fx = (s->x[i] - xlo) / (xhi - xlo);
+        double v[3] = {shifted[i], s->u[i], s->l[i]};
+        for (int j = 0; j < 3; j++) {
+            if (!isfinite(v[j]))
+                continue;
+            double fy = (v[j] - ylo) / (yhi - ylo);
+            bool right = fx > 0.6, left = fx < 0.4, top = fy > 0.6, bottom = fy < 0.4;
+            count[0] += right && top, count[1] += left && top, count[2] += left && bottom, count[3] += right && bottom;
+        }
+    }
+    int best = 3;
+    for (int k = 0; k < 4; k++)
+        if (count[k] < count[best])
+            best = k;
+    return (pl_loc)best;
+}
+
 static void metrics_text(const pl_trim_file *f, const pl_trim_track *t, char *buf, size_t size)
 {
     const pl_trim_result *r = &t->result;
@@ -92,7 +117,6 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
     pl_axes *ax = pl_figure_panel(fig, 0, 0);
     pl_axes_title(ax, "Linearity error (offset applied)");
     pl_axes_labels(ax, "Position", "Error (V)");
-    pl_axes_legend(ax, PL_LOC_LOWER_RIGHT);
     if (st == PL_OK)
         st = pl_axes_band(ax, s->x, s->l, s->u, n, PL_ALPHA(PL_SKYBLUE, 0.25), "spec band", err);
     pl_style lim = {.color = PL_BLACK, .dash = PL_DASHED, .width = 0.8};
@@ -137,6 +161,7 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
     if (yhi > ylo) {
         double pad = 0.15 * (yhi - ylo);
         pl_axes_ylim(ax, ylo - pad, yhi + pad);
+        pl_axes_legend(ax, emptiest_corner(s, shifted, ylo - pad, yhi + pad));
     }
     char text[400];
     metrics_text(f, t, text, sizeof text);

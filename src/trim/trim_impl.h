@@ -11,7 +11,7 @@ void trim_sort(double *v, size_t n);
 
 #include "plateau/trim.h"
 
-/* Plots (plots.c, or plots_stub.c while the plotting layer is not in the tree). PL_EUNSUPPORTED from the stub. */
+/* Plots (plots.c). */
 pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path, pl_error *err);
 pl_status trim_plot_summary(pl_trim_db *db, int64_t batch_id, const char *png_path, pl_error *err);
 bool trim_plots_available(void);
