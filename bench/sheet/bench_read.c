@@ -54,7 +54,8 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    printf("{\"file\":\"%s\",\"cells\":%llu,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"cells_per_s\":%.0f,\"peak_rss\":%zu,\"peak_charged\":%zu,"
+    printf("{\"file\":\"%s\",\"cells\":%llu,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"cells_per_s\":%.0f,\"peak_rss\":%"
+           "zu,\"peak_charged\":%zu,"
            "\"checksum\":%.6g}\n",
            argv[1], (unsigned long long)cells, secs, cpu, cells / cpu, pl_rss_peak(), pl_mem_peak(), checksum);
     return 0;

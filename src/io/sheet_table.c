@@ -20,19 +20,19 @@ enum { SEEN_NUMBER = 1, SEEN_TEXT = 2, SEEN_BOOL = 4, SEEN_DATE = 8 };
 
 typedef struct plan {
     uint8_t seen[MAX_COLS];
-    char *header[MAX_COLS]; /* pl_alloc'd header texts, NULL when empty */
-    int64_t header_index;   /* sheet row of the header, -1 if none */
-    int64_t first, last;    /* sheet rows of the first and last data rows, -1 if none */
+    char *header[MAX_COLS];  /* pl_alloc'd header texts, NULL when empty */
+    int64_t header_index;    /* sheet row of the header, -1 if none */
+    int64_t first, last;     /* sheet rows of the first and last data rows, -1 if none */
     uint32_t col_lo, col_hi; /* columns present, inclusive */
     bool any_col;
-    uint8_t sel[MAX_COLS];  /* columns written: present and selected */
+    uint8_t sel[MAX_COLS]; /* columns written: present and selected */
 } plan;
 
 typedef struct outcol {
     uint32_t sheet_col;
     pl_col_type type;
     double *f64;
-    int64_t *i64;   /* timestamps; string offsets into the arena */
+    int64_t *i64; /* timestamps; string offsets into the arena */
     uint8_t *b;
     uint8_t *valid;
     uint32_t *len;
@@ -104,7 +104,8 @@ static pl_status open_sheet(const char *path, const pl_sheet_table_options *o, u
         return st;
     long idx = o->sheet ? pl_workbook_find_sheet(*wb, o->sheet) : 0;
     if (idx < 0 || pl_workbook_sheet_count(*wb) == 0) {
-        st = pl_error_set(err, PL_ENOTFOUND, path, "no sheet '%s' (the workbook has %zu sheets; give a name or a 0-based index)",
+        st = pl_error_set(err, PL_ENOTFOUND, path,
+                          "no sheet '%s' (the workbook has %zu sheets; give a name or a 0-based index)",
                           o->sheet ? o->sheet : "0", pl_workbook_sheet_count(*wb));
         pl_workbook_close(*wb);
         return st;

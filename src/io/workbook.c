@@ -6,15 +6,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <stdlib.h>
-#include <strings.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "io/workbook_impl.h"
 #include "plateau/mem.h"
-
 
 #define MAX_COLS 16384u
 
@@ -94,7 +93,9 @@ pl_status pl_workbook_open(const char *path, const pl_workbook_limits *lim, pl_w
     const pl_workbook_fmt *fmt = choose_format(head, n);
     if (!fmt) {
         if (n >= 8 && !memcmp(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
-            return pl_error_set(err, PL_EUNSUPPORTED, path, "an OLE2 (CFB) file: a legacy .xls workbook or an encrypted .xlsx, which this build cannot read");
+            return pl_error_set(
+                err, PL_EUNSUPPORTED, path,
+                "an OLE2 (CFB) file: a legacy .xls workbook or an encrypted .xlsx, which this build cannot read");
         return pl_error_set(err, PL_EFORMAT, path, "not a workbook: neither a zip (.xlsx) nor a CFB (.xls) file");
     }
     pl_workbook *wb = pl_calloc(1, sizeof *wb, "workbook", err);
@@ -130,9 +131,18 @@ void pl_workbook_close(pl_workbook *wb)
     pl_free(wb);
 }
 
-const char *pl_workbook_format(const pl_workbook *wb) { return wb->format; }
-size_t pl_workbook_sheet_count(const pl_workbook *wb) { return wb->n_sheets; }
-bool pl_workbook_date1904(const pl_workbook *wb) { return wb->date1904; }
+const char *pl_workbook_format(const pl_workbook *wb)
+{
+    return wb->format;
+}
+size_t pl_workbook_sheet_count(const pl_workbook *wb)
+{
+    return wb->n_sheets;
+}
+bool pl_workbook_date1904(const pl_workbook *wb)
+{
+    return wb->date1904;
+}
 
 const char *pl_workbook_sheet_name(const pl_workbook *wb, size_t i)
 {
@@ -254,8 +264,8 @@ static bool selected(const struct pl_sheet_common *c, uint32_t col)
 }
 
 /* Keeps the selected, non-empty cells of a raw row in c->out; records extent and named cells on the way. */
-static pl_status filter_row(struct pl_sheet_common *c, uint32_t row, const pl_cell *cells, uint32_t n,
-                            bool want_cells, pl_error *err)
+static pl_status filter_row(struct pl_sheet_common *c, uint32_t row, const pl_cell *cells, uint32_t n, bool want_cells,
+                            pl_error *err)
 {
     if (want_cells && n > c->out_cap) {
         pl_cell *grown = pl_realloc(c->out, n * sizeof *grown, "row cells", err);

@@ -116,6 +116,26 @@ r = plateau("sheet", os.path.join(c.tmp, "missing.xlsx"), "-o", os.path.join(c.t
 c.eq((r.returncode, len(r.stderr.strip().splitlines())), (1, 1), "missing input: exit 1, one line")
 c.true(not os.path.exists(os.path.join(c.tmp, "x.csv")), "nothing written on failure")
 
+# A legacy .xls (BIFF8) laser-trim workbook through the same command: the track sheet, columns D:J, against xlrd.
+import glob  # noqa: E402
+import xlrd  # noqa: E402
+xls = sorted(glob.glob(testdata("lasertrim", "SystemA", "*.xls")))
+if c.true(xls, "a System A .xls workbook is available"):
+    out = os.path.join(c.tmp, "track.parquet")
+    r = plateau("sheet", xls[0], "--sheet", "SEC1 TRK1 0", "--columns", "D:J", "-o", out)
+    if c.eq(r.returncode, 0, f".xls track sheet to Parquet ({r.stderr.strip()})"):
+        got = parquet(out)
+        sh = xlrd.open_workbook(xls[0]).sheet_by_name("SEC1 TRK1 0")
+        want = [[sh.cell(i, j) for j in range(3, 10)] for i in range(1, sh.nrows)]
+        while want and all(cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) for cell in want[-1]):
+            want.pop()
+        c.eq(len(got["rows"]), len(want), f".xls: {len(want)} rows")
+        numeric = [k for k, (_, t) in enumerate(got["columns"]) if t == "DOUBLE"]
+        c.true(len(numeric) >= 4, f".xls: numeric columns {[got['columns'][k][0] for k in numeric]}")
+        bad = sum(1 for g, w in zip(got["rows"], want) for k in numeric
+                  if not ((g[k] is None and w[k].ctype in (0, 6)) or (g[k] is not None and float(g[k]) == w[k].value)))
+        c.eq(bad, 0, ".xls: numeric values equal xlrd's")
+
 # The 140k-row workbook in little memory.
 src = testdata("xlsx", "infer-dtypes-fallback.xlsx")
 out = os.path.join(c.tmp, "big.csv")

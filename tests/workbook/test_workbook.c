@@ -1,11 +1,13 @@
 /* The Workbook common layer and the .xlsx reader on workbooks written by libxlsxwriter: utilities (cell refs,
  * column letters and selections, Excel days), selection, skipped rows, row caps, named cells captured past the
  * returned rows, cells_only, typed cells, and every allocation failing in turn (no crash, no leak). */
+// clang-format off: cmocka needs these before it
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +55,8 @@ static void test_days(void **state)
 {
     (void)state;
     assert_true(pl_excel_days_to_unix_us(25569) == 0);
-    assert_true(pl_excel_days_to_unix_us(1) == -2208988800LL * 1000000);  /* 1900-01-01 */
-    assert_true(pl_excel_days_to_unix_us(61) == -2203891200LL * 1000000); /* 1900-03-01 */
+    assert_true(pl_excel_days_to_unix_us(1) == -2208988800LL * 1000000);   /* 1900-01-01 */
+    assert_true(pl_excel_days_to_unix_us(61) == -2203891200LL * 1000000);  /* 1900-03-01 */
     assert_true(pl_excel_days_to_unix_us(0.5) == -2209118400LL * 1000000); /* a time: 1899-12-30 12:00 */
     assert_true(pl_excel_days_to_unix_us(45000.25) == (1678838400LL + 6 * 3600) * 1000000);
     assert_true(pl_excel_days_to_unix_us(NAN) == INT64_MIN);
@@ -179,9 +181,8 @@ static void check_selection(const char *path)
     pl_sheet_close(s);
 
     /* typed cells: a date, a boolean, a formula's cached value */
-    assert_int_equal(pl_sheet_open(wb, 0, &(pl_sheet_options){.columns = "A,K:L", .skip_rows = 5, .max_rows = 1},
-                                   &s, &err),
-                     PL_OK);
+    assert_int_equal(
+        pl_sheet_open(wb, 0, &(pl_sheet_options){.columns = "A,K:L", .skip_rows = 5, .max_rows = 1}, &s, &err), PL_OK);
     assert_int_equal(pl_sheet_next(s, &row, &err), PL_OK);
     assert_int_equal(row->n, 3);
     assert_int_equal(row->cells[0].type, PL_CELL_DATE);
@@ -230,7 +231,8 @@ static void test_alloc_failures(void **state)
             if (st != PL_ENOMEM && st != PL_EBUDGET)
                 fail_msg("allocation %ld: status %d: %s", n, st, err.msg);
             if (pl_mem_charged())
-                fail_msg("allocation %ld: %zu bytes still charged after a failed open (%s)", n, pl_mem_charged(), err.msg);
+                fail_msg("allocation %ld: %zu bytes still charged after a failed open (%s)", n, pl_mem_charged(),
+                         err.msg);
             failures++;
             continue;
         }
@@ -257,7 +259,7 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refs),      cmocka_unit_test(test_days),          cmocka_unit_test(test_sheets),
+        cmocka_unit_test(test_refs),      cmocka_unit_test(test_days),        cmocka_unit_test(test_sheets),
         cmocka_unit_test(test_selection), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /* Test helper: prints every cell of every sheet of a workbook as JSON lines, for comparison with openpyxl.
- *   wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] [--describe]
+ *   wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] [--cells B1,B26] [--describe]
  * Lines: {"sheet":I,"name":"..."} then {"s":I,"r":ROW,"c":COL,"t":"n|s|b|e|d","v":VALUE[,"us":UNIX_US]} per cell,
  * {"s":I,"extent":[ROWS,COLS]} at the end of a sheet, {"s":I,"error":"..."} when a sheet fails.
  * Exit 0, or 1 when the workbook cannot be opened (the message on stderr). */
@@ -41,10 +41,45 @@ static void put_cell(size_t sheet, uint32_t row, const pl_cell *c)
     puts("}");
 }
 
-static bool g_quiet; /* --count: no cell lines, only counts */
+static bool g_quiet;           /* --count: no cell lines, only counts */
+static const char *g_refs[64]; /* --cells B1,B26: only these cells, captured with cells_only */
+static size_t g_n_refs;
+
+/* Prints the named cells of sheet i as {"s":I,"ref":"B26","t":...,"v":...}, read with cells_only. */
+static void dump_named(pl_workbook *wb, size_t i)
+{
+    pl_error err = {0};
+    pl_sheet *s;
+    pl_sheet_options o = {.cells = g_refs, .n_cells = g_n_refs, .cells_only = true};
+    pl_status st = pl_sheet_open(wb, i, &o, &s, &err);
+    const pl_row *row;
+    while (!st && (st = pl_sheet_next(s, &row, &err)) == PL_OK) {
+    }
+    for (size_t k = 0; st == PL_DONE && k < g_n_refs; k++) {
+        const pl_cell *c = pl_sheet_cell(s, g_refs[k]);
+        printf("{\"s\":%zu,\"ref\":\"%s\",\"v\":", i, g_refs[k]);
+        if (!c)
+            fputs("null", stdout);
+        else if (c->type == PL_CELL_TEXT || c->type == PL_CELL_ERROR)
+            put_json_string(c->text, c->len);
+        else
+            printf("%.17g", c->number);
+        puts("}");
+    }
+    if (st != PL_DONE) {
+        printf("{\"s\":%zu,\"error\":", i);
+        put_json_string(err.msg, strlen(err.msg));
+        puts("}");
+    }
+    pl_sheet_close(s);
+}
 
 static void dump_sheet(pl_workbook *wb, size_t i)
 {
+    if (g_n_refs) {
+        dump_named(wb, i);
+        return;
+    }
     uint64_t n_cells = 0;
     printf("{\"sheet\":%zu,\"name\":", i);
     const char *name = pl_workbook_sheet_name(wb, i);
@@ -73,7 +108,8 @@ static void dump_sheet(pl_workbook *wb, size_t i)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] [--describe]\n");
+        fprintf(stderr, "usage: wbdump FILE [--strings-memory BYTES] [--max-ratio R] [--max-inflated BYTES] [--count] "
+                        "[--cells B1,B26] [--describe]\n");
         return 2;
     }
     pl_workbook_limits lim;
@@ -86,7 +122,10 @@ int main(int argc, char **argv)
             lim.max_ratio = strtod(argv[++i], NULL);
         else if (!strcmp(argv[i], "--max-inflated") && i + 1 < argc)
             lim.max_inflated_bytes = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--count"))
+        else if (!strcmp(argv[i], "--cells") && i + 1 < argc) {
+            for (char *tok = strtok(argv[++i], ","); tok && g_n_refs < 64; tok = strtok(NULL, ","))
+                g_refs[g_n_refs++] = tok;
+        } else if (!strcmp(argv[i], "--count"))
             g_quiet = true;
         else if (!strcmp(argv[i], "--describe"))
             describe = true;

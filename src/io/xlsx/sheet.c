@@ -20,7 +20,7 @@ typedef struct xsheet {
     pl_error *err;
     const char *name;
     /* position */
-    int64_t last_row;  /* -1 before the first row */
+    int64_t last_row; /* -1 before the first row */
     uint32_t row;
     uint32_t next_col;
     bool in_row;
@@ -69,7 +69,18 @@ static void start_row(xsheet *x, const char **atts)
 
 static void start_cell(xsheet *x, const char **atts)
 {
-    const char *r = xml_attr(atts, "r", false), *t = xml_attr(atts, "t", false), *s = xml_attr(atts, "s", false);
+    const char *r = NULL, *t = NULL, *s = NULL;
+    for (size_t i = 0; atts[i]; i += 2) { /* one pass; only unprefixed one-letter names matter */
+        const char *a = atts[i];
+        if (a[0] && !a[1]) {
+            if (a[0] == 'r')
+                r = atts[i + 1];
+            else if (a[0] == 't')
+                t = atts[i + 1];
+            else if (a[0] == 's')
+                s = atts[i + 1];
+        }
+    }
     x->col = x->next_col;
     if (r) {
         size_t k = 0;
@@ -184,13 +195,51 @@ static void push_shared(xsheet *x)
     push_cell(x, (pl_cell){.type = PL_CELL_TEXT, .col = x->col, .number = (double)at, .len = (uint32_t)len});
 }
 
+/* Clinger's fast path: at most 15 significant digits and a power of ten up to 22 are exact doubles, so one IEEE
+ * multiply or divide rounds correctly, exactly as strtod would. Anything else goes to strtod. */
+static bool fast_number(const char *v, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = v;
+    bool neg = *p == '-';
+    p += neg;
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool dot = false, any = false;
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            any = true;
+            if (m == 0 && *p == '0') {
+                frac += dot; /* leading zeros: only scale */
+                continue;
+            }
+            if (++digits > 15)
+                return false;
+            m = m * 10 + (uint64_t)(*p - '0');
+            frac += dot;
+        } else if (*p == '.' && !dot)
+            dot = true;
+        else
+            break;
+    }
+    if (*p || !any || frac > 22)
+        return false;
+    double d = (double)m / pow10[frac];
+    *out = neg ? -d : d;
+    return true;
+}
+
 static void push_number(xsheet *x, const char *v)
 {
-    char *end;
-    double d = strtod(v, &end);
-    while (*end == ' ')
-        end++;
-    if (end == v || *end) {
+    char *end = NULL;
+    double d;
+    if (!fast_number(v, &d)) {
+        d = strtod(v, &end);
+        while (*end == ' ')
+            end++;
+    }
+    if (end && (end == v || *end)) {
         push_text(x, PL_CELL_TEXT, v, strlen(v), false); /* not a number: keep what the file says */
         return;
     }
@@ -221,7 +270,8 @@ static void end_cell(xsheet *x)
     else if (!strcmp(t, "str"))
         push_text(x, PL_CELL_TEXT, v, x->val.len, false);
     else if (!strcmp(t, "b"))
-        push_cell(x, (pl_cell){.type = PL_CELL_BOOL, .col = x->col,
+        push_cell(x, (pl_cell){.type = PL_CELL_BOOL,
+                               .col = x->col,
                                .number = (!strcmp(v, "1") || !strcmp(v, "true")) ? 1.0 : 0.0});
     else if (!strcmp(t, "e"))
         push_text(x, PL_CELL_ERROR, v, x->val.len, false);

@@ -239,8 +239,14 @@ pl_status xsst_read(zip_t *zip, const char *path, const pl_workbook_limits *lim,
     return PL_OK;
 }
 
-size_t xsst_count(const xsst *s) { return s ? s->count : 0; }
-bool xsst_spilled(const xsst *s) { return s && s->spilled; }
+size_t xsst_count(const xsst *s)
+{
+    return s ? s->count : 0;
+}
+bool xsst_spilled(const xsst *s)
+{
+    return s && s->spilled;
+}
 
 static pl_status pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path, pl_error *err)
 {

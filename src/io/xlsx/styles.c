@@ -70,7 +70,10 @@ bool xlsx_format_is_date(const char *code)
     return false;
 }
 
-static bool builtin_is_date(uint32_t id) { return (id >= 14 && id <= 22) || (id >= 45 && id <= 47); }
+static bool builtin_is_date(uint32_t id)
+{
+    return (id >= 14 && id <= 22) || (id >= 45 && id <= 47);
+}
 
 static pl_status add_fmt(styles_parse *sp, uint32_t id, bool is_date)
 {

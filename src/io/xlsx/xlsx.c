@@ -1,5 +1,8 @@
 /* The .xlsx/.xlsm format descriptor: recognises a zip, follows the package relationships to the workbook part,
- * lists its sheets and resolves each one's part, reads the styles (for dates) and, on first need, the shared strings. */
+ * lists its sheets and resolves each one's part, reads the styles (for dates) and, on first need, the shared strings.
+ */
+#include <strings.h>
+
 #include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
 
@@ -17,12 +20,16 @@ typedef struct book_parse {
 /* "PK\3\4": a zip. A bid below the xls reader's for a CFB file, and only for zips. */
 static int bid(const unsigned char *head, size_t n)
 {
-    if (n >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
+    if (n >= 4 && head[0] == 'P' && head[1] == 'K' &&
+        ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
         return 50;
     return 0;
 }
 
-static bool truthy(const char *v) { return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "on")); }
+static bool truthy(const char *v)
+{
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "on"));
+}
 
 static pl_status add_sheet(book_parse *bp, const char *name, const char *rid)
 {
@@ -97,6 +104,9 @@ static pl_status find_workbook_part(pl_workbook *wb, zip_t *zip, char *out, size
     const xrel *r = xrels_by_type(&root, "officeDocument");
     snprintf(out, size, "%s", r ? r->target : "xl/workbook.xml");
     xrels_free(&root);
+    size_t n = strlen(out);
+    if (n > 4 && !strcasecmp(out + n - 4, ".bin"))
+        return pl_error_set(err, PL_EUNSUPPORTED, wb->path, "binary .xlsb workbooks are not supported");
     if (!xz_exists(zip, out))
         return pl_error_set(err, PL_EFORMAT, wb->path, "not an .xlsx workbook: the package has no workbook part ('%s')",
                             out);

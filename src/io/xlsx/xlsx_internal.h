@@ -14,10 +14,10 @@
 typedef struct xz_stream {
     zip_file_t *zf;
     char name[512];
-    uint64_t compressed;   /* from the central directory */
-    uint64_t inflated;     /* bytes produced so far */
+    uint64_t compressed; /* from the central directory */
+    uint64_t inflated;   /* bytes produced so far */
     const pl_workbook_limits *lim;
-    const char *path;      /* the workbook, for messages */
+    const char *path; /* the workbook, for messages */
 } xz_stream;
 
 /* Finds a part by name (case-insensitively, as OPC part names are); PL_ENOTFOUND when absent. */
@@ -33,18 +33,18 @@ typedef struct xml_run {
     XML_Parser parser;
     xz_stream zs;
     bool opened;
-    bool eof;          /* the final chunk was given to expat */
-    bool suspended;    /* a handler paused the parser (a row is ready) */
-    pl_status failed;  /* set by a handler through xml_fail */
-    pl_error *err;     /* where handlers report */
-    uint64_t fed;      /* bytes given to expat */
+    bool eof;            /* the final chunk was given to expat */
+    bool suspended;      /* a handler paused the parser (a row is ready) */
+    pl_status failed;    /* set by a handler through xml_fail */
+    pl_error *err;       /* where handlers report */
+    uint64_t fed;        /* bytes given to expat */
     uint64_t last_event; /* fed when the last handler ran: a token may not grow without bound */
 } xml_run;
 
 /* Opens part `name` and a parser. Names arrive as written ("x:row"); handlers match local names. */
 pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
-                    void *user, XML_StartElementHandler start, XML_EndElementHandler end,
-                    XML_CharacterDataHandler text, pl_error *err);
+                    void *user, XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
+                    pl_error *err);
 /* Parses until a handler suspends the parser (PL_OK), the part ends (PL_DONE) or an error. */
 pl_status xml_pump(xml_run *r);
 void xml_end(xml_run *r);
@@ -57,19 +57,25 @@ void xml_fail(xml_run *r, pl_status code, const char *fmt, ...) __attribute__((f
 /* The local part of a prefixed name ("x:row" -> "row"). */
 static inline const char *xml_local(const char *name)
 {
-    const char *sep = strchr(name, ':');
-    return sep ? sep + 1 : name;
+    const char *local = name;
+    for (const char *p = name; *p; p++)
+        if (*p == ':')
+            local = p + 1;
+    return local;
 }
 /* An attribute by local name; with_ns: only a prefixed one (r:id), else only an unprefixed one. */
 const char *xml_attr(const char **atts, const char *local, bool with_ns);
 /* Note that a handler ran (token-size guard). */
-static inline void xml_tick(xml_run *r) { r->last_event = r->fed; }
+static inline void xml_tick(xml_run *r)
+{
+    r->last_event = r->fed;
+}
 
 /* ---- growing byte buffer charged to the budget ---- */
 typedef struct xbuf {
     char *data;
     size_t len, cap;
-    size_t max;        /* refuse growth past this */
+    size_t max; /* refuse growth past this */
 } xbuf;
 /* Makes room for n more bytes (and a NUL). */
 pl_status xbuf_reserve(xbuf *b, size_t n, pl_error *err);
@@ -120,7 +126,7 @@ typedef struct xlsx_book {
     zip_t *zip;
     char **sheet_parts; /* resolved worksheet part per sheet; NULL for sheets without one */
     char *sst_part;
-    xsst *sst;          /* loaded on the first sheet that needs it */
+    xsst *sst; /* loaded on the first sheet that needs it */
     bool sst_loaded;
     xstyles styles;
 } xlsx_book;

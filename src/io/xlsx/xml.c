@@ -26,7 +26,10 @@ static void *mm_realloc(void *p, size_t n)
     g_xml_oom |= !q;
     return q;
 }
-static void mm_free(void *p) { pl_free(p); }
+static void mm_free(void *p)
+{
+    pl_free(p);
+}
 static const XML_Memory_Handling_Suite mm = {mm_malloc, mm_realloc, mm_free};
 
 void xml_fail(xml_run *r, pl_status code, const char *fmt, ...)
@@ -61,8 +64,8 @@ const char *xml_attr(const char **atts, const char *local, bool with_ns)
 }
 
 pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
-                    void *user, XML_StartElementHandler start, XML_EndElementHandler end,
-                    XML_CharacterDataHandler text, pl_error *err)
+                    void *user, XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
+                    pl_error *err)
 {
     memset(r, 0, sizeof *r);
     r->err = err;
@@ -94,7 +97,8 @@ static pl_status parse_error(xml_run *r)
     if (XML_GetErrorCode(r->parser) == XML_ERROR_NO_MEMORY || g_xml_oom)
         return pl_error_set(r->err, PL_EBUDGET, r->zs.path, "not enough memory to parse part '%s'", r->zs.name);
     return pl_error_set(r->err, PL_EFORMAT, r->zs.path, "part '%s' is not well-formed XML (line %lu: %s)", r->zs.name,
-                        (unsigned long)XML_GetCurrentLineNumber(r->parser), XML_ErrorString(XML_GetErrorCode(r->parser)));
+                        (unsigned long)XML_GetCurrentLineNumber(r->parser),
+                        XML_ErrorString(XML_GetErrorCode(r->parser)));
 }
 
 /* One expat call's outcome: paused for a row, finished, or failed. */

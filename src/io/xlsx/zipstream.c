@@ -20,7 +20,10 @@ static zip_int64_t locate(zip_t *zip, const char *name)
     return zip_name_locate(zip, alt, ZIP_FL_NOCASE);
 }
 
-bool xz_exists(zip_t *zip, const char *name) { return locate(zip, name) >= 0; }
+bool xz_exists(zip_t *zip, const char *name)
+{
+    return locate(zip, name) >= 0;
+}
 
 pl_status xz_open(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name, xz_stream *s,
                   pl_error *err)
@@ -35,8 +38,7 @@ pl_status xz_open(zip_t *zip, const char *path, const pl_workbook_limits *lim, c
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(zip, (zip_uint64_t)i, 0, &st) != 0)
-        return pl_error_set(err, PL_EFORMAT, path, "cannot read the zip entry of '%s': %s", name,
-                            zip_strerror(zip));
+        return pl_error_set(err, PL_EFORMAT, path, "cannot read the zip entry of '%s': %s", name, zip_strerror(zip));
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
         return pl_error_set(err, PL_EUNSUPPORTED, path, "part '%s' is encrypted", name);
     s->compressed = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
