@@ -3,10 +3,20 @@
  * the peak RSS. bench/nwb/read_bench.py compares it with h5py on the same datasets. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "plateau/mem.h"
 #include "plateau/recording.h"
+
+/* CPU seconds (user + system) of this process: stable when other jobs compete for the cores. */
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
+}
 
 static double now(void)
 {
@@ -24,7 +34,7 @@ int main(int argc, char **argv)
     size_t block = argc > 2 ? (size_t)atol(argv[2]) : 65536;
     pl_error err;
     pl_error_clear(&err);
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     pl_recording *r;
     if (pl_recording_open(argv[1], &r, &err) != PL_OK) {
         char line[1024];
@@ -48,10 +58,11 @@ int main(int argc, char **argv)
             total += (int64_t)n;
         }
     }
-    double secs = now() - t0;
-    printf("{\"samples\": %lld, \"seconds\": %.4f, \"samples_per_s\": %.0f, \"checksum\": %.10g, "
+    double secs = now() - t0, cpu = cpu_now() - c0;
+    printf("{\"samples\": %lld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, \"samples_per_s\": %.0f, "
+           "\"samples_per_cpu_s\": %.0f, \"checksum\": %.10g, "
            "\"charged_peak_bytes\": %zu, \"memory_need_bytes\": %zu, \"peak_rss_bytes\": %zu}\n",
-           (long long)total, secs, (double)total / secs, sum, pl_mem_peak(), pl_recording_memory_need(r),
+           (long long)total, secs, cpu, (double)total / secs, (double)total / cpu, sum, pl_mem_peak(), pl_recording_memory_need(r),
            pl_rss_peak());
     pl_free(buf);
     pl_recording_close(r);

@@ -90,7 +90,7 @@ static pl_figure *track_figure(void)
         pos[i] = p;
         hi[i] = 0.05 + 0.02 * (p - 10) / 300;
         lo[i] = -hi[i];
-        trimmed[i] = 0.025 * sin(p / 23) + 0.006 * noise(&seed) + (p > 250 && p < 262 ? 0.045 : 0);
+        trimmed[i] = 0.025 * sin(p / 23) + 0.006 * noise(&seed) + (p > 250 && p < 262 ? 0.1 : 0);
         untrimmed[i] = 0.09 * sin(p / 40 + 0.5) + 0.01 * noise(&seed);
         if (trimmed[i] > hi[i] || trimmed[i] < lo[i]) {
             fx[nf] = p;
@@ -122,7 +122,6 @@ static pl_figure *track_figure(void)
              "sigma gradient  0.00231\nsigma threshold 0.00300\nlinearity       %d fail pts\noffset          -0.0042 V",
              nf);
     CHECK(pl_axes_text(ax, PL_LOC_LOWER_LEFT, metrics, &err));
-    pl_axes_legend(ax, PL_LOC_UPPER_LEFT);
     CHECK(pl_axes_badge(ax, nf ? PL_VERDICT_FAIL : PL_VERDICT_PASS, NULL, &err));
 
     double var[SEG];

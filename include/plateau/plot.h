@@ -50,8 +50,9 @@
  *
  * Errors: calls that can fail return pl_status and fill err (may be NULL); NULL objects give PL_EARG. Setters
  * (titles, labels, limits) cannot fail and return nothing; they ignore a NULL panel.
- * Memory: every buffer through pl_alloc (charged to the budget): per trace 16 bytes x 2 x the panel's pixel width,
- * per series its arrays, per raster save one strip of the image (width x 64 rows x 4 bytes) plus the encoder's state. */
+ * Memory: every buffer through pl_alloc (charged to the budget): per trace 33 bytes x 4 x the panel's pixel width
+ * (40 KiB for a 300-pixel panel, whatever the sample count), per series a copy of its arrays, per raster save one
+ * strip of the image (width x 128 rows x 4 bytes) plus the encoder's state (about 300 KiB). */
 #ifndef PLATEAU_PLOT_H
 #define PLATEAU_PLOT_H
 
@@ -99,8 +100,16 @@ typedef struct pl_style {
     const char *label;   /* legend entry; NULL = not in the legend */
 } pl_style;
 
-/* Where a legend, text box or badge sits inside the plot area. */
-typedef enum { PL_LOC_UPPER_RIGHT = 0, PL_LOC_UPPER_LEFT, PL_LOC_LOWER_LEFT, PL_LOC_LOWER_RIGHT, PL_LOC_NONE } pl_loc;
+/* Where a legend or text box sits inside the plot area. BEST: the corner where it covers the least data (and no
+ * text box), as matplotlib's "best". */
+typedef enum {
+    PL_LOC_UPPER_RIGHT = 0,
+    PL_LOC_UPPER_LEFT,
+    PL_LOC_LOWER_LEFT,
+    PL_LOC_LOWER_RIGHT,
+    PL_LOC_NONE,
+    PL_LOC_BEST
+} pl_loc;
 
 typedef enum { PL_VERDICT_PASS = 0, PL_VERDICT_FAIL, PL_VERDICT_WARNING, PL_VERDICT_INFO } pl_verdict;
 
@@ -135,7 +144,7 @@ void pl_axes_labels(pl_axes *ax, const char *xlabel, const char *ylabel);
 /* Fixed limits; lo > hi inverts the axis; lo == hi (or NaN) returns to automatic. */
 void pl_axes_xlim(pl_axes *ax, double lo, double hi);
 void pl_axes_ylim(pl_axes *ax, double lo, double hi);
-void pl_axes_legend(pl_axes *ax, pl_loc where); /* shown when an item has a label; default upper right */
+void pl_axes_legend(pl_axes *ax, pl_loc where); /* shown when an item has a label; default PL_LOC_BEST */
 void pl_axes_grid(pl_axes *ax, bool on);        /* light grid lines at the ticks; default on */
 /* Hides the frame, ticks and grid (a panel that only holds a text box); a panel with nothing in it is left blank. */
 void pl_axes_off(pl_axes *ax);
@@ -165,7 +174,7 @@ pl_status pl_axes_hist(pl_axes *ax, const double *values, size_t n, int bins, do
 /* Reference lines across the whole panel (they count for autoscaling, so a threshold is always in view). */
 pl_status pl_axes_hline(pl_axes *ax, double y, const pl_style *style, pl_error *err);
 pl_status pl_axes_vline(pl_axes *ax, double x, const pl_style *style, pl_error *err);
-/* A boxed text (lines split at '\n') in a corner of the plot area. */
+/* A boxed text (lines split at '\n', monospaced so columns line up) in a corner of the plot area (BEST allowed). */
 pl_status pl_axes_text(pl_axes *ax, pl_loc where, const char *text, pl_error *err);
 /* A coloured status badge at the right of the panel's title line: PASS green, FAIL red, WARNING orange, INFO grey.
  * text NULL = the verdict's name. */

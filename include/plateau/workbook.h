@@ -100,6 +100,23 @@ int64_t pl_excel_days_to_unix_us(double days);
 struct json_t;
 pl_status pl_workbook_describe(const char *path, struct json_t **out, pl_error *err);
 
+/* One sheet to a typed table (Parquet or CSV by out_path's extension), streaming in two passes: the first infers
+ * each column's type (numbers -> double, booleans -> bool, dates -> timestamp, anything mixed -> text with numbers
+ * written to round-trip, all-empty -> text), the second writes rows in bounded batches. Header names come from the
+ * header row, deduplicated, empty ones replaced by the column letters. Blank rows between data rows are kept as
+ * rows of nulls; leading and trailing blank rows are not. */
+typedef struct pl_sheet_table_options {
+    const char *sheet;    /* exact name, or a 0-based index; NULL = the first sheet */
+    const char *columns;  /* "A,C:E,7"; NULL = all */
+    uint32_t skip_rows;   /* rows with index < skip_rows are ignored */
+    uint64_t max_rows;    /* at most this many data rows; 0 = all */
+    long header_row;      /* 1-based row holding the names; 0 = the first non-skipped row; -1 = no header */
+    const pl_workbook_limits *limits; /* NULL = defaults */
+} pl_sheet_table_options;
+
+pl_status pl_sheet_to_table(const char *path, const pl_sheet_table_options *opt, const char *out_path,
+                            uint64_t *rows_written, pl_error *err);
+
 #ifdef __cplusplus
 }
 #endif

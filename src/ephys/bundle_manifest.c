@@ -40,12 +40,14 @@ static json_t *tables(const pl_bundle_options *o, const pl_bundle_plan *plan, js
         if (!bt->used)
             continue;
         json_t *cols = json_pack("[s,s,s,s,s]", "sweep", "t_s", "value", "unit", "rate_Hz");
-        if (bt->multi_channel)
+        if (bt->multi_channel) {
             json_array_append_new(cols, json_string("channel"));
+            json_array_append_new(cols, json_string("series"));
+        }
         json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:i,s:o,s:s}", "name", pl_bundle_table_kind[t], "file",
                                               bt->file, "rows", (json_int_t)bt->rows, "sweeps", bt->n_panels,
                                               "columns", cols, "sorted_by",
-                                              bt->multi_channel ? "sweep, channel, t_s" : "sweep, t_s"));
+                                              bt->multi_channel ? "sweep, channel, series, t_s" : "sweep, t_s"));
         if (o->plots) {
             char name[400];
             snprintf(name, sizeof name, "%s_%s_sweeps.%s", pl_bundle_table_kind[t], plan->cell,

@@ -15,7 +15,7 @@ typedef struct chunk {
     double *values, *times, *rates;
     float *fvalues;
     int32_t *sweeps, *channels;
-    const char **units;
+    const char **units, **names;
 } chunk;
 
 typedef struct sink {
@@ -32,7 +32,10 @@ static const pl_column columns[] = {
     {"sweep", PL_COL_INT32, false, PL_ENC_DICT},    {"t_s", PL_COL_DOUBLE, false, PL_ENC_PLAIN},
     {"value", PL_COL_FLOAT, false, PL_ENC_AUTO},    {"unit", PL_COL_STRING, false, PL_ENC_DICT},
     {"rate_Hz", PL_COL_DOUBLE, false, PL_ENC_DICT}, {"channel", PL_COL_INT32, false, PL_ENC_DICT},
+    {"series", PL_COL_STRING, false, PL_ENC_DICT},
 };
+/* Tables with one series per sweep have the first five columns; with several (channels, devices), all seven:
+ * `channel` as the file numbers it, `series` the series' own name, which is unique even when channels are not. */
 
 static pl_status chunk_alloc(chunk *c, size_t cap, pl_error *err)
 {
@@ -45,7 +48,8 @@ static pl_status chunk_alloc(chunk *c, size_t cap, pl_error *err)
     c->sweeps = pl_alloc(cap * sizeof(int32_t), "sweep column chunk", err);
     c->channels = pl_alloc(cap * sizeof(int32_t), "channel column chunk", err);
     c->units = pl_alloc(cap * sizeof(char *), "unit column chunk", err);
-    if (!c->values || !c->times || !c->rates || !c->fvalues || !c->sweeps || !c->channels || !c->units)
+    c->names = pl_alloc(cap * sizeof(char *), "series column chunk", err);
+    if (!c->values || !c->times || !c->rates || !c->fvalues || !c->sweeps || !c->channels || !c->units || !c->names)
         return err ? err->code : PL_ENOMEM;
     return PL_OK;
 }
@@ -59,6 +63,7 @@ static void chunk_free(chunk *c)
     pl_free(c->sweeps);
     pl_free(c->channels);
     pl_free(c->units);
+    pl_free(c->names);
 }
 
 static const char *quantity(const char *unit)
@@ -86,7 +91,7 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     const char *kv[] = {"plateau.table", pl_bundle_table_kind[t], "plateau.cell", plan->cell};
     topt.kv = kv;
     topt.n_kv = 2; /* pairs */
-    size_t ncols = k->info->multi_channel ? 6 : 5;
+    size_t ncols = k->info->multi_channel ? 7 : 5;
     pl_status st = pl_table_open(path, columns, ncols, &topt, &k->table, err);
     if (st != PL_OK || !o->plots)
         return st;
@@ -156,6 +161,7 @@ static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *
         c->rates[i] = s->rate_hz;
         c->units[i] = s->unit;
         c->channels[i] = s->channel;
+        c->names[i] = s->name;
     }
     for (int64_t off = 0; off < n && st == PL_OK; off += (int64_t)c->cap) {
         if (pl_interrupted())
@@ -166,8 +172,9 @@ static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *
             return st;
         for (size_t i = 0; i < m; i++)
             c->fvalues[i] = (float)c->values[i];
-        pl_colbuf cols[6] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL}, {c->fvalues, NULL, NULL},
-                             {c->units, NULL, NULL},  {c->rates, NULL, NULL}, {c->channels, NULL, NULL}};
+        pl_colbuf cols[7] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL},    {c->fvalues, NULL, NULL},
+                             {c->units, NULL, NULL},  {c->rates, NULL, NULL},    {c->channels, NULL, NULL},
+                             {c->names, NULL, NULL}};
         double step = m > 1 ? (c->times[m - 1] - c->times[0]) / (double)(m - 1) : 1.0 / (s->rate_hz > 0 ? s->rate_hz : 1);
         for (int t = 0; t < N_TABLES && st == PL_OK; t++) {
             if (!b->tables[t])

@@ -94,7 +94,7 @@ pl_status pl_workbook_open(const char *path, const pl_workbook_limits *lim, pl_w
     const pl_workbook_fmt *fmt = choose_format(head, n);
     if (!fmt) {
         if (n >= 8 && !memcmp(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
-            return pl_error_set(err, PL_EUNSUPPORTED, path, "legacy .xls workbooks are not supported by this build");
+            return pl_error_set(err, PL_EUNSUPPORTED, path, "an OLE2 (CFB) file: a legacy .xls workbook or an encrypted .xlsx, which this build cannot read");
         return pl_error_set(err, PL_EFORMAT, path, "not a workbook: neither a zip (.xlsx) nor a CFB (.xls) file");
     }
     pl_workbook *wb = pl_calloc(1, sizeof *wb, "workbook", err);
@@ -475,13 +475,13 @@ pl_status pl_columns_parse(const char *spec, uint8_t bits[2048], pl_error *err)
     return PL_OK;
 }
 
-/* Serial 25569 is 1970-01-01. Serials below 60 sit before Excel's fictitious 1900-02-29, so they are one day later
+/* Serial 25569 is 1970-01-01. Serials from 1 to 59 sit before Excel's fictitious 1900-02-29, so they are one day later
  * than plain arithmetic from 1899-12-30 says (serial 1 is 1900-01-01); this matches Excel and openpyxl. */
 int64_t pl_excel_days_to_unix_us(double days)
 {
     if (!isfinite(days))
         return INT64_MIN;
-    if (days > 0 && days < 60)
+    if (days >= 1 && days < 60)
         days += 1;
     double us = (days - 25569.0) * 86400e6;
     if (us >= 9.2e18 || us <= -9.2e18)

@@ -169,20 +169,40 @@ void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     pl__text(cr, x, mid + f * 0.36, ax->title, 0.0);
 }
 
-/* Where a box of w x h goes in a corner; `used` stacks boxes sharing a corner. */
-static void corner_place(const panel_geom *g, pl_loc where, double w, double h, double used[4], double *x, double *y)
+/* The rectangle of a w x h box in a corner, below (or above) the boxes already there. */
+static pl_rect corner_rect(const panel_geom *g, pl_loc where, double w, double h, const double used[4])
 {
     double m = 6;
     bool right = where == PL_LOC_UPPER_RIGHT || where == PL_LOC_LOWER_RIGHT;
     bool upper = where == PL_LOC_UPPER_RIGHT || where == PL_LOC_UPPER_LEFT;
-    *x = right ? g->plot.x + g->plot.w - m - w : g->plot.x + m;
-    *y = upper ? g->plot.y + m + used[where] : g->plot.y + g->plot.h - m - h - used[where];
-    used[where] += h + 4;
+    double x = right ? g->plot.x + g->plot.w - m - w : g->plot.x + m;
+    double y = upper ? g->plot.y + m + used[where] : g->plot.y + g->plot.h - m - h - used[where];
+    return (pl_rect){x, y, w, h};
 }
 
-static void box(cairo_t *cr, double x, double y, double w, double h)
+/* Places a box: an explicit corner, or (BEST) the corner without a box that hides the least data. */
+static pl_rect place_box(const pl_axes *ax, const panel_geom *g, pl_loc want, double w, double h, double used[4])
 {
-    rounded_rect(cr, x, y, w, h, 2.5);
+    static const pl_loc order[4] = {PL_LOC_UPPER_RIGHT, PL_LOC_UPPER_LEFT, PL_LOC_LOWER_LEFT, PL_LOC_LOWER_RIGHT};
+    pl_loc where = want;
+    if (want == PL_LOC_BEST) {
+        double best = INFINITY;
+        for (int k = 0; k < 4; k++) {
+            double score = pl__cover(ax, g, corner_rect(g, order[k], w, h, used)) + (used[order[k]] > 0 ? 1e9 : 0);
+            if (score < best) {
+                best = score;
+                where = order[k];
+            }
+        }
+    }
+    pl_rect r = corner_rect(g, where, w, h, used);
+    used[where] += h + 4;
+    return r;
+}
+
+static void box(cairo_t *cr, pl_rect r)
+{
+    rounded_rect(cr, r.x, r.y, r.w, r.h, 2.5);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
     cairo_fill_preserve(cr);
     pl__set_color(cr, 0xFFBBBBBBu);
@@ -210,69 +230,97 @@ static void legend_sample(cairo_t *cr, const pl_item *it, double x, double y, do
     if (it->style.marker != PL_MARK_NONE) pl__marker(cr, x + len / 2, y, it->style.marker, it->style.marker_size);
 }
 
-static void draw_legend(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double used[4])
+/* The legend's size; false when no item has a label. */
+static bool legend_size(cairo_t *cr, const pl_axes *ax, double *w, double *h)
 {
-    if (ax->legend == PL_LOC_NONE) return;
-    double f = ax->fig->font_pt, len = 2.2 * f, row = f * 1.45, w = 0;
+    double f = ax->fig->font_pt, widest = 0;
     int n = 0;
     pl__font(cr, false, f, false);
     for (const pl_item *it = ax->items; it; it = it->next) {
         if (!it->style.label) continue;
-        w = fmax(w, pl__text_width(cr, it->style.label));
+        widest = fmax(widest, pl__text_width(cr, it->style.label));
         n++;
     }
-    if (!n) return;
-    double bw = w + len + f * 1.6, bh = n * row + f * 0.5, x, y;
-    corner_place(g, ax->legend, bw, bh, used, &x, &y);
-    box(cr, x, y, bw, bh);
-    double cy = y + f * 0.25 + row / 2;
+    *w = widest + 2.2 * f + f * 1.6;
+    *h = n * f * 1.45 + f * 0.5;
+    return n > 0 && ax->legend != PL_LOC_NONE;
+}
+
+static void draw_legend(cairo_t *cr, const pl_axes *ax, pl_rect r)
+{
+    double f = ax->fig->font_pt, len = 2.2 * f, row = f * 1.45;
+    box(cr, r);
+    double cy = r.y + f * 0.25 + row / 2;
     for (const pl_item *it = ax->items; it; it = it->next) {
         if (!it->style.label) continue;
         cairo_save(cr);
-        legend_sample(cr, it, x + f * 0.5, cy, len);
+        legend_sample(cr, it, r.x + f * 0.5, cy, len);
         cairo_restore(cr);
         pl__font(cr, false, f, false);
         pl__set_color(cr, INK);
-        pl__text(cr, x + f * 1.1 + len, cy + f * 0.36, it->style.label, 0.0);
+        pl__text(cr, r.x + f * 1.1 + len, cy + f * 0.36, it->style.label, 0.0);
         cy += row;
     }
 }
 
-/* A text box: monospaced lines (so "name  value" columns line up), in a corner of the plot area. */
-static void draw_textbox(cairo_t *cr, const pl_axes *ax, const panel_geom *g, const pl_item *it, double used[4])
+/* Calls fn for each line of a text box (lines split at '\n', each cut to 511 bytes). */
+static void each_line(const char *text, void (*fn)(void *ctx, const char *line), void *ctx)
 {
-    double f = ax->fig->font_pt, row = f * 1.3, w = 0;
-    int n = 0;
-    pl__font(cr, true, f, false);
     char line[512];
-    for (const char *p = it->text; p;) {
+    for (const char *p = text; p;) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         pl__copy_text(line, sizeof line < len + 1 ? sizeof line : len + 1, p);
-        w = fmax(w, pl__text_width(cr, line));
-        n++;
-        p = e ? e + 1 : NULL;
-    }
-    double bw = w + f * 1.2, bh = n * row + f * 0.6, x, y;
-    corner_place(g, it->where, bw, bh, used, &x, &y);
-    box(cr, x, y, bw, bh);
-    pl__font(cr, true, f, false);
-    pl__set_color(cr, INK);
-    double base = y + f * 0.3 + row * 0.5 + f * 0.36;
-    for (const char *p = it->text; p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        pl__copy_text(line, sizeof line < len + 1 ? sizeof line : len + 1, p);
-        pl__text(cr, x + f * 0.6, base, line, 0.0);
-        base += row;
+        fn(ctx, line);
         p = e ? e + 1 : NULL;
     }
 }
 
+typedef struct text_walk {
+    cairo_t *cr;
+    double w, x, base, row;
+    int n;
+} text_walk;
+
+static void measure_line(void *ctx, const char *line)
+{
+    text_walk *t = ctx;
+    t->w = fmax(t->w, pl__text_width(t->cr, line));
+    t->n++;
+}
+
+static void show_line(void *ctx, const char *line)
+{
+    text_walk *t = ctx;
+    pl__text(t->cr, t->x, t->base, line, 0.0);
+    t->base += t->row;
+}
+
+/* A text box: monospaced lines (so "name  value" columns line up) in a corner of the plot area. */
+static void draw_textbox(cairo_t *cr, const pl_axes *ax, const panel_geom *g, const pl_item *it, double used[4])
+{
+    double f = ax->fig->font_pt;
+    text_walk t = {.cr = cr, .row = f * 1.3};
+    pl__font(cr, true, f, false);
+    each_line(it->text, measure_line, &t);
+    pl_rect r = place_box(ax, g, it->where, t.w + f * 1.2, t.n * t.row + f * 0.6, used);
+    box(cr, r);
+    pl__font(cr, true, f, false);
+    pl__set_color(cr, INK);
+    t.x = r.x + f * 0.6;
+    t.base = r.y + f * 0.3 + t.row * 0.5 + f * 0.36;
+    each_line(it->text, show_line, &t);
+}
+
+/* Text boxes and the legend: explicit corners first, then the BEST ones into what is left. */
 void pl__draw_boxes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
 {
-    double used[4] = {0, 0, 0, 0};
-    draw_legend(cr, ax, g, used);
-    for (const pl_item *it = ax->items; it; it = it->next)
-        if (it->kind == IT_TEXT) draw_textbox(cr, ax, g, it, used);
+    double used[4] = {0, 0, 0, 0}, lw, lh;
+    bool legend = legend_size(cr, ax, &lw, &lh);
+    for (int pass = 0; pass < 2; pass++) {
+        bool best = pass == 1;
+        for (const pl_item *it = ax->items; it; it = it->next)
+            if (it->kind == IT_TEXT && (it->where == PL_LOC_BEST) == best) draw_textbox(cr, ax, g, it, used);
+        if (legend && (ax->legend == PL_LOC_BEST) == best) draw_legend(cr, ax, place_box(ax, g, ax->legend, lw, lh, used));
+    }
 }

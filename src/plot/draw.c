@@ -204,7 +204,7 @@ void pl__draw_item(cairo_t *cr, pl_axes *ax, const panel_geom *g, const pl_item 
     case IT_TRACE:
         pl__set_color(cr, it->style.color);
         pl__line_style(cr, &it->style);
-        pl__trace_path(it->trace, cr, g->ax, g->bx, g->ay, g->by, g->px_per_pt);
+        pl__trace_path(it->trace, cr, g->ax, g->bx, g->ay, g->by);
         cairo_stroke(cr);
         break;
     case IT_LINE: draw_line(cr, g, it); break;

@@ -4,16 +4,6 @@
 
 #include "plot/plot_impl.h"
 
-/* A panel as laid out for one drawing: cell and plot area in points, limits, ticks and the data-to-points map
- * x' = ax + bx * x, y' = ay + by * y. */
-typedef struct panel_geom {
-    pl_rect cell, plot;
-    double xlo, xhi, ylo, yhi;
-    pl_ticks xt, yt;
-    bool categories; /* x axis labelled with bar categories */
-    double ax, bx, ay, by;
-    double px_per_pt;
-} panel_geom;
 
 /* Text: DejaVu through fontconfig (cairo's font selection). halign 0 left, 0.5 centre, 1 right of x. */
 void pl__font(cairo_t *cr, bool mono, double size, bool bold);
@@ -28,5 +18,7 @@ void pl__draw_background(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
 void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
 void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
 void pl__draw_boxes(cairo_t *cr, const pl_axes *ax, const panel_geom *g);
+/* How much data a box r (points) would hide: lower is a better place for a legend or text box. */
+double pl__cover(const pl_axes *ax, const panel_geom *g, pl_rect r);
 
 #endif

@@ -98,7 +98,7 @@ pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *e
         ax->row = (int)(i / (size_t)cols);
         ax->col = (int)(i % (size_t)cols);
         ax->grid = true;
-        ax->legend = PL_LOC_UPPER_RIGHT;
+        ax->legend = PL_LOC_BEST;
     }
     *out = fig;
     return PL_OK;
@@ -181,7 +181,7 @@ void pl_axes_ylim(pl_axes *ax, double lo, double hi)
 
 void pl_axes_legend(pl_axes *ax, pl_loc where)
 {
-    if (ax && where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_NONE) ax->legend = where;
+    if (ax && where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_BEST) ax->legend = where;
 }
 
 void pl_axes_grid(pl_axes *ax, bool on)

@@ -50,11 +50,12 @@ static pl_status render_strips(pl_figure *fig, rows_fn rows, void *ctx, pl_error
     cairo_surface_t *surf = cairo_image_surface_create_for_data(buf, CAIRO_FORMAT_RGB24, w, STRIP_ROWS, stride);
     pl_status st = PL_OK;
     double s = fig->dpi / 72.0;
+    pl__layout(fig, s);
     for (int y0 = 0; y0 < h && !st; y0 += STRIP_ROWS) {
         cairo_t *cr = cairo_create(surf);
         cairo_translate(cr, 0, -y0);
         cairo_scale(cr, s, s);
-        pl__render(fig, cr, s, y0 / s - 2, (y0 + STRIP_ROWS) / s + 2);
+        pl__render(fig, cr, y0 / s - 2, (y0 + STRIP_ROWS) / s + 2);
         if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
             st = pl_error_set(err, PL_EINTERNAL, NULL, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
         cairo_destroy(cr);
@@ -161,7 +162,8 @@ static pl_status save_jpeg(pl_figure *fig, sink *s, pl_error *err)
 static pl_status render_vector(pl_figure *fig, cairo_surface_t *surf, pl_error *err)
 {
     cairo_t *cr = cairo_create(surf);
-    pl__render(fig, cr, fig->dpi / 72.0, -INFINITY, INFINITY);
+    pl__layout(fig, fig->dpi / 72.0);
+    pl__render(fig, cr, -INFINITY, INFINITY);
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     if (cs != CAIRO_STATUS_SUCCESS)

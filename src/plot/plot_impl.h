@@ -18,7 +18,7 @@ enum { COL_HAS = 1, COL_BREAK = 2 /* a non-finite sample came between the previo
 struct pl_trace {
     double x0, x1;        /* declared x range */
     double cols_per_x;    /* ncol / (x1 - x0) */
-    size_t ncol;          /* 2 x the panel's pixel width: fine enough to be merged into pixel columns at draw time */
+    size_t ncol;          /* 4 x the panel's pixel width: a column is a quarter of a pixel */
     double *first, *last, *mn, *mx; /* ncol each, one allocation */
     uint8_t *flags;       /* ncol */
     double ylo, yhi;      /* finite range seen */
@@ -44,6 +44,22 @@ typedef struct pl_item {
     pl_trace *trace;           /* trace */
 } pl_item;
 
+/* A rectangle in points. */
+typedef struct pl_rect {
+    double x, y, w, h;
+} pl_rect;
+
+/* A panel as laid out for one drawing: cell and plot area in points, limits, ticks and the data-to-points map
+ * x' = ax + bx * x, y' = ay + by * y. */
+typedef struct panel_geom {
+    pl_rect cell, plot;
+    pl_rect plot_aligned; /* the plot area after aligning margins across the grid */
+    double xlo, xhi, ylo, yhi;
+    pl_ticks xt, yt;
+    bool categories; /* x axis labelled with bar categories */
+    double ax, bx, ay, by;
+} panel_geom;
+
 struct pl_axes {
     pl_figure *fig;
     int row, col;
@@ -60,6 +76,8 @@ struct pl_axes {
     int palette_next;
     size_t bars_n;             /* >0: x axis shows the categories of the last bar item */
     pl_item *items, *tail;
+    bool drawn;                /* laid out for the current save (not blank) */
+    panel_geom geom;           /* the layout of the current save */
 };
 
 struct pl_figure {
@@ -73,11 +91,6 @@ struct pl_figure {
     pl_axes *panels;           /* rows*cols */
 };
 
-/* A rectangle in points. */
-typedef struct pl_rect {
-    double x, y, w, h;
-} pl_rect;
-
 /* The cell of a panel in points (grid area below the figure title). */
 pl_rect pl__cell(const pl_figure *fig, int row, int col);
 double pl__title_band(const pl_figure *fig);
@@ -88,12 +101,18 @@ void pl__free_item(pl_item *it);
 uint32_t pl__resolve_color(pl_axes *ax, uint32_t color);
 void pl__copy_text(char *dst, size_t size, const char *src);
 
-/* Draws the whole figure on cr, whose user space is points. px_per_pt maps points to raster pixels (trace columns are
- * merged per pixel); only panels whose cells meet [y_lo, y_hi] (points) are drawn. */
-void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, double y_hi);
+/* Lays out every panel for a save: plot areas (aligned across each grid row and column, snapped to raster pixels
+ * at px_per_pt), limits and ticks. */
+void pl__layout(pl_figure *fig, double px_per_pt);
+/* Draws the laid-out figure on cr, whose user space is points; only panels whose cells meet [y_lo, y_hi] (points)
+ * are drawn (raster strips). */
+void pl__render(pl_figure *fig, cairo_t *cr, double y_lo, double y_hi);
+
+/* For tests: the plot area of a panel in raster pixels, as a save lays it out now (calls pl__layout). */
+bool pl__plot_rect_px(pl_figure *fig, int row, int col, pl_rect *out);
 
 /* Trace drawing for the renderer: appends the path of tr mapped by x' = ax + bx * x, y' = ay + by * y. */
-void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by, double px_per_pt);
+void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by);
 void pl__trace_free(pl_trace *tr);
 
 /* Streaming PNG (RGB, 8 bits) encoder writing to a callback. */

@@ -136,8 +136,8 @@ static void x_ticks(cairo_t *cr, const pl_axes *ax, panel_geom *g, double f)
     }
 }
 
-/* Works out the plot area inside the panel's cell: room for the title, tick labels and axis labels. */
-static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g, double px_per_pt)
+/* Works out the plot area inside the panel's cell on its own: room for the title, tick labels and axis labels. */
+static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g)
 {
     const pl_figure *fig = ax->fig;
     double f = fig->font_pt, pad = f * 0.6, tick = 3.5;
@@ -165,11 +165,6 @@ static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g, double p
     x_ticks(cr, ax, g, f);
     char note[96];
     if (!ax->xlabel[0] && pl_ticks_note(&g->xt, note, sizeof note)[0] && !g->categories) g->plot.h -= (f + 1) * 1.5;
-    /* snap to raster pixels so frames and trace columns sit on whole pixels */
-    double x0 = round(g->plot.x * px_per_pt) / px_per_pt, y0 = round(g->plot.y * px_per_pt) / px_per_pt;
-    double x1 = round((g->plot.x + g->plot.w) * px_per_pt) / px_per_pt;
-    double y1 = round((g->plot.y + g->plot.h) * px_per_pt) / px_per_pt;
-    g->plot = (pl_rect){x0, y0, fmax(x1 - x0, 1.0 / px_per_pt), fmax(y1 - y0, 1.0 / px_per_pt)};
 }
 
 /* A panel with nothing in it and no decorations is left blank. */
@@ -178,37 +173,122 @@ static bool panel_empty(const pl_axes *ax)
     return !ax->items && !ax->title[0] && !ax->xlabel[0] && !ax->ylabel[0] && !ax->has_badge;
 }
 
-static void draw_panel(cairo_t *cr, pl_axes *ax, double px_per_pt)
+/* Margins between a panel's cell and its plot area. */
+typedef struct margins {
+    double l, r, t, b;
+} margins;
+
+static margins margins_of(const panel_geom *g)
 {
-    panel_geom g;
-    memset(&g, 0, sizeof g);
-    panel_layout(cr, ax, &g, px_per_pt);
-    if (g.plot.w <= 0 || g.plot.h <= 0) return;
-    g.px_per_pt = px_per_pt;
-    g.bx = (g.xhi - g.xlo) != 0 ? g.plot.w / (g.xhi - g.xlo) : 0;
-    g.ax = g.plot.x - g.bx * g.xlo;
-    g.by = (g.yhi - g.ylo) != 0 ? -g.plot.h / (g.yhi - g.ylo) : 0;
-    g.ay = g.plot.y + g.plot.h - g.by * g.ylo;
-    if (!ax->off) pl__draw_background(cr, ax, &g);
-    cairo_save(cr);
-    cairo_rectangle(cr, g.plot.x, g.plot.y, g.plot.w, g.plot.h);
-    cairo_clip(cr);
-    for (pl_item *it = ax->items; it; it = it->next)
-        if (it->kind != IT_TEXT) pl__draw_item(cr, ax, &g, it);
-    cairo_restore(cr);
-    if (!ax->off) pl__draw_axes(cr, ax, &g);
-    pl__draw_title(cr, ax, &g);
-    pl__draw_boxes(cr, ax, &g);
+    return (margins){g->plot.x - g->cell.x, g->cell.x + g->cell.w - g->plot.x - g->plot.w, g->plot.y - g->cell.y,
+                     g->cell.y + g->cell.h - g->plot.y - g->plot.h};
 }
 
-void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, double y_hi)
+/* Gives every panel of a grid column the widest left and right margins of that column, and every panel of a row the
+ * tallest top and bottom margins of that row, so plot areas line up as in a published figure. */
+static void align_panels(pl_figure *fig)
+{
+    for (int i = 0; i < fig->rows * fig->cols; i++) {
+        pl_axes *ax = &fig->panels[i];
+        if (!ax->drawn || ax->off) continue;
+        margins m = margins_of(&ax->geom);
+        for (int j = 0; j < fig->rows * fig->cols; j++) {
+            pl_axes *o = &fig->panels[j];
+            if (!o->drawn || o->off || (o->row != ax->row && o->col != ax->col)) continue;
+            margins n = margins_of(&o->geom);
+            if (o->col == ax->col) {
+                m.l = fmax(m.l, n.l);
+                m.r = fmax(m.r, n.r);
+            }
+            if (o->row == ax->row) {
+                m.t = fmax(m.t, n.t);
+                m.b = fmax(m.b, n.b);
+            }
+        }
+        ax->geom.plot_aligned = (pl_rect){ax->geom.cell.x + m.l, ax->geom.cell.y + m.t, ax->geom.cell.w - m.l - m.r,
+                                          ax->geom.cell.h - m.t - m.b};
+    }
+}
+
+/* Snaps the plot area to raster pixels (frames and trace columns sit on whole pixels), fits the x ticks to the final
+ * width and sets the data-to-points map. */
+static void finish_panel(cairo_t *cr, pl_axes *ax, double px_per_pt)
+{
+    panel_geom *g = &ax->geom;
+    if (!ax->off) g->plot = g->plot_aligned;
+    double s = px_per_pt;
+    double x0 = round(g->plot.x * s) / s, y0 = round(g->plot.y * s) / s;
+    double x1 = round((g->plot.x + g->plot.w) * s) / s, y1 = round((g->plot.y + g->plot.h) * s) / s;
+    g->plot = (pl_rect){x0, y0, fmax(x1 - x0, 1.0 / s), fmax(y1 - y0, 1.0 / s)};
+    if (!ax->off) {
+        pl__font(cr, false, ax->fig->font_pt, false);
+        x_ticks(cr, ax, g, ax->fig->font_pt);
+    }
+    g->bx = (g->xhi - g->xlo) != 0 ? g->plot.w / (g->xhi - g->xlo) : 0;
+    g->ax = g->plot.x - g->bx * g->xlo;
+    g->by = (g->yhi - g->ylo) != 0 ? -g->plot.h / (g->yhi - g->ylo) : 0;
+    g->ay = g->plot.y + g->plot.h - g->by * g->ylo;
+}
+
+/* Unhinted text: the same glyph layout in every format and on every machine. */
+static void font_options(cairo_t *cr)
 {
     cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE); /* same glyph layout in every format and machine */
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
     cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
     cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
     cairo_set_font_options(cr, fo);
     cairo_font_options_destroy(fo);
+}
+
+void pl__layout(pl_figure *fig, double px_per_pt)
+{
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1); /* for measuring text */
+    cairo_t *cr = cairo_create(surf);
+    font_options(cr);
+    for (int i = 0; i < fig->rows * fig->cols; i++) {
+        pl_axes *ax = &fig->panels[i];
+        ax->drawn = !panel_empty(ax);
+        memset(&ax->geom, 0, sizeof ax->geom);
+        if (ax->drawn) panel_layout(cr, ax, &ax->geom);
+    }
+    align_panels(fig);
+    for (int i = 0; i < fig->rows * fig->cols; i++)
+        if (fig->panels[i].drawn) finish_panel(cr, &fig->panels[i], px_per_pt);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+}
+
+static void draw_panel(cairo_t *cr, pl_axes *ax)
+{
+    const panel_geom *g = &ax->geom;
+    if (g->plot.w <= 0 || g->plot.h <= 0) return;
+    if (!ax->off) pl__draw_background(cr, ax, g);
+    cairo_save(cr);
+    cairo_rectangle(cr, g->plot.x, g->plot.y, g->plot.w, g->plot.h);
+    cairo_clip(cr);
+    for (pl_item *it = ax->items; it; it = it->next)
+        if (it->kind != IT_TEXT) pl__draw_item(cr, ax, g, it);
+    cairo_restore(cr);
+    if (!ax->off) pl__draw_axes(cr, ax, g);
+    pl__draw_title(cr, ax, g);
+    pl__draw_boxes(cr, ax, g);
+}
+
+bool pl__plot_rect_px(pl_figure *fig, int row, int col, pl_rect *out)
+{
+    pl_axes *ax = pl_figure_panel(fig, row, col);
+    if (!ax) return false;
+    double s = fig->dpi / 72.0;
+    pl__layout(fig, s);
+    const pl_rect *p = &ax->geom.plot;
+    *out = (pl_rect){p->x * s, p->y * s, p->w * s, p->h * s};
+    return ax->drawn;
+}
+
+void pl__render(pl_figure *fig, cairo_t *cr, double y_lo, double y_hi)
+{
+    font_options(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     double band = pl__title_band(fig);
@@ -217,15 +297,11 @@ void pl__render(pl_figure *fig, cairo_t *cr, double px_per_pt, double y_lo, doub
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         pl__text(cr, fig->w_pt / 2, band * 0.5 + (fig->font_pt + 4) * 0.36, fig->title, 0.5);
     }
-    for (int r = 0; r < fig->rows; r++) {
-        for (int c = 0; c < fig->cols; c++) {
-            pl_rect cell = pl__cell(fig, r, c);
-            if (cell.y > y_hi || cell.y + cell.h < y_lo) continue;
-            pl_axes *ax = pl_figure_panel(fig, r, c);
-            if (panel_empty(ax)) continue;
-            cairo_save(cr);
-            draw_panel(cr, ax, px_per_pt);
-            cairo_restore(cr);
-        }
+    for (int i = 0; i < fig->rows * fig->cols; i++) {
+        pl_axes *ax = &fig->panels[i];
+        if (!ax->drawn || ax->geom.cell.y > y_hi || ax->geom.cell.y + ax->geom.cell.h < y_lo) continue;
+        cairo_save(cr);
+        draw_panel(cr, ax);
+        cairo_restore(cr);
     }
 }

@@ -48,7 +48,7 @@ pl_status pl_axes_band(pl_axes *ax, const double *x, const double *lo, const dou
 {
     if (!ax || (n && (!x || !lo || !hi)))
         return pl_error_set(err, PL_EARG, NULL, "pl_axes_band needs a panel, x and both bounds");
-    pl_style st = {.color = color ? color : 0x33000000u, .label = label};
+    pl_style st = {.color = color ? color : 0x26000000u, .label = label}; /* light grey */
     pl_item *it = item_new(ax, IT_BAND, 3 * n, 0, &st, err);
     if (!it) return err ? err->code : PL_ENOMEM;
     it->n = n;
@@ -179,7 +179,7 @@ pl_status pl_axes_text(pl_axes *ax, pl_loc where, const char *text, pl_error *er
     if (!it) return err ? err->code : PL_ENOMEM;
     it->text = (char *)(it + 1);
     memcpy(it->text, text, len + 1);
-    it->where = (where >= PL_LOC_UPPER_RIGHT && where < PL_LOC_NONE) ? where : PL_LOC_UPPER_LEFT;
+    it->where = (where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_BEST && where != PL_LOC_NONE) ? where : PL_LOC_BEST;
     pl__add_item(ax, it);
     return PL_OK;
 }

@@ -17,7 +17,7 @@ pl_status pl_trace_new(pl_axes *ax, double x0, double x1, const pl_style *style,
     if (!isfinite(x0) || !isfinite(x1) || !(x1 > x0) || !isfinite(x1 - x0))
         return pl_error_set(err, PL_EARG, NULL, "trace x range [%g, %g] must be finite and increasing", x0, x1);
     pl_rect cell = pl__cell(ax->fig, ax->row, ax->col);
-    size_t ncol = 2 * (size_t)ceil(cell.w * ax->fig->dpi / 72.0) + 2;
+    size_t ncol = 4 * (size_t)ceil(cell.w * ax->fig->dpi / 72.0) + 4;
     pl_item *it = pl_calloc(1, sizeof *it, "plot trace", err);
     pl_trace *tr = pl_calloc(1, sizeof *tr, "plot trace", err);
     double *cols = pl_alloc(ncol * (4 * sizeof(double) + 1), "plot trace columns", err);
@@ -207,56 +207,35 @@ static double clampc(double v)
     return v < -1e6 ? -1e6 : (v > 1e6 ? 1e6 : v);
 }
 
-/* Emits one merged pixel column: first, then the extreme nearer to it, the other extreme, and last. */
-static void emit_column(cairo_t *cr, double x, double first, double lo, double hi, double last, bool move)
+/* The path of a trace. Each column (a quarter of a pixel at the figure's resolution) enters at its left edge at its
+ * first sample, visits its extremes at its centre when they lie beyond first and last, and leaves at its right edge
+ * at its last sample: at that resolution this covers the same pixels as the line through every sample. */
+void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by)
 {
-    double a = lo, b = hi;
-    if (fabs(first - hi) < fabs(first - lo)) {
-        a = hi;
-        b = lo;
-    }
-    if (move)
-        cairo_move_to(cr, x, first);
-    else
-        cairo_line_to(cr, x, first);
-    if (a != first) cairo_line_to(cr, x, a);
-    if (b != a) cairo_line_to(cr, x, b);
-    if (last != b) cairo_line_to(cr, x, last);
-}
-
-/* The path of a trace: columns merged per raster pixel column, each drawn at its pixel's centre. */
-void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by, double px_per_pt)
-{
-    bool have = false, move = true;
-    long cur_px = 0;
-    double f = 0, lo = 0, hi = 0, l = 0;
+    bool move = true;
     double col_w = 1.0 / tr->cols_per_x;
-    for (size_t c = 0; c <= tr->ncol; c++) {
-        long px = 0;
-        bool has = c < tr->ncol && (tr->flags[c] & COL_HAS);
-        if (has) {
-            double xc = ax + bx * (tr->x0 + ((double)c + 0.5) * col_w);
-            px = (long)floor(clampc(xc) * px_per_pt);
-        }
-        if (have && (!has || px != cur_px || (tr->flags[c] & COL_BREAK))) {
-            double x = ((double)cur_px + 0.5) / px_per_pt;
-            emit_column(cr, x, clampc(ay + by * f), clampc(ay + by * lo), clampc(ay + by * hi), clampc(ay + by * l),
-                        move);
-            move = false;
-            have = false;
-        }
-        if (!has) continue;
+    for (size_t c = 0; c < tr->ncol; c++) {
+        if (!(tr->flags[c] & COL_HAS)) continue;
         if (tr->flags[c] & COL_BREAK) move = true;
-        if (!have) {
-            have = true;
-            cur_px = px;
-            f = tr->first[c];
-            lo = tr->mn[c];
-            hi = tr->mx[c];
-        } else {
-            if (tr->mn[c] < lo) lo = tr->mn[c];
-            if (tr->mx[c] > hi) hi = tr->mx[c];
+        double xl = clampc(ax + bx * (tr->x0 + (double)c * col_w));
+        double xr = clampc(ax + bx * (tr->x0 + (double)(c + 1) * col_w));
+        double xm = (xl + xr) / 2;
+        double f = tr->first[c], l = tr->last[c], lo = tr->mn[c], hi = tr->mx[c];
+        if (move)
+            cairo_move_to(cr, xl, clampc(ay + by * f));
+        else
+            cairo_line_to(cr, xl, clampc(ay + by * f));
+        move = false;
+        bool lo_out = lo < fmin(f, l), hi_out = hi > fmax(f, l);
+        if (lo_out && hi_out) { /* both extremes: the one nearer the first sample first */
+            bool lo_first = fabs(f - lo) < fabs(f - hi);
+            cairo_line_to(cr, xm, clampc(ay + by * (lo_first ? lo : hi)));
+            cairo_line_to(cr, xm, clampc(ay + by * (lo_first ? hi : lo)));
+        } else if (lo_out) {
+            cairo_line_to(cr, xm, clampc(ay + by * lo));
+        } else if (hi_out) {
+            cairo_line_to(cr, xm, clampc(ay + by * hi));
         }
-        l = tr->last[c];
+        cairo_line_to(cr, xr, clampc(ay + by * l));
     }
 }

@@ -99,6 +99,7 @@ int main(int argc, char **argv)
         }
     if (!rc) {
         json_object_set_new(d, "charged_peak_bytes", json_integer((json_int_t)pl_mem_peak()));
+        json_object_set_new(d, "peak_rss_bytes", json_integer((json_int_t)pl_rss_peak()));
         json_object_set_new(d, "sniff", json_string(pl_recording_sniff(argv[1]) ? pl_recording_sniff(argv[1]) : ""));
         json_dumpf(d, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
         printf("\n");

@@ -76,7 +76,7 @@ def name_number(name):
             best = int(t)
     if best is not None:
         return best
-    m = re.search(r"(\d{1,9})$", name)
+    m = re.search(r"(?<!\d)(\d{1,9})$", name)
     return int(m.group(1)) if m else -1
 
 

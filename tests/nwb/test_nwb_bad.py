@@ -161,6 +161,12 @@ add_series(f, "acquisition", "cc_col", "CurrentClampSeries", rng.normal(-70, 5, 
            unit="mV", sweep=4)
 add_series(f, "acquisition", "odd_unit", "CurrentClampSeries", rng.normal(0, 1, 400), unit="furlongs", sweep=5)
 add_series(f, "acquisition", "nosweep", "PatchClampSeries", rng.normal(0, 1, 10), unit="volts")
+add_series(f, "acquisition", "be_i16", "CurrentClampSeries", rng.integers(-30000, 30000, 300).astype(">i2"),
+           conversion=1e-5, offset=-0.07, sweep=8)
+add_series(f, "acquisition", "be_f4", "CurrentClampSeries", rng.normal(-70, 5, 300).astype(">f4"), unit="mV", sweep=9)
+add_series(f, "acquisition", "u8", "CurrentClampSeries", rng.integers(0, 255, 300).astype(np.uint8), sweep=10)
+add_series(f, "acquisition", "i64", "CurrentClampSeries", rng.integers(-2**40, 2**40, 300), conversion=1e-15,
+           sweep=11)
 f.close()
 got = nwb_check.compare_file(c, TOOL, p, "mixed fixture")
 if got:

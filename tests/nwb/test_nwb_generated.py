@@ -105,4 +105,5 @@ for label, extra, tables, sweeps in variants:
     if got:
         c.eq(got["totals"]["protocol"], "mixed", f"{label}: mixed protocol")
         c.eq(got["totals"]["sweeps"], sweeps, f"{label}: {sweeps} sweeps")
+        c.true(got["peak_rss_bytes"] <= 64 << 20, f"{label}: reader peak RSS {got['peak_rss_bytes'] >> 20} MiB <= 64 MiB")
 c.done()

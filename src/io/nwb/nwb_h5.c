@@ -8,8 +8,53 @@
 
 #define MAX_STRINGS 4096 /* elements of a string array we join; more is not metadata */
 
-/* HDF5 prints its error stack to stderr by default; the library never prints. */
-void nwb_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static _Thread_local bool alloc_failed;
+static _Thread_local pl_error alloc_error;
+
+static void *note_failure(void *p, const pl_error *e)
+{
+    if (!p && !alloc_failed) {
+        alloc_failed = true;
+        alloc_error = *e;
+    }
+    return p;
+}
+
+void *nwb_alloc(size_t size, const char *what)
+{
+    pl_error e;
+    return note_failure(pl_alloc(size, what, &e), &e);
+}
+
+void *nwb_calloc(size_t count, size_t size, const char *what)
+{
+    pl_error e;
+    return note_failure(pl_calloc(count, size, what, &e), &e);
+}
+
+void *nwb_realloc(void *ptr, size_t size, const char *what)
+{
+    pl_error e;
+    return note_failure(pl_realloc(ptr, size, what, &e), &e);
+}
+
+void nwb_alloc_reset(void) { alloc_failed = false; }
+
+bool nwb_alloc_failed(pl_error *err)
+{
+    if (alloc_failed && err)
+        *err = alloc_error;
+    return alloc_failed;
+}
+
+/* HDF5 prints its error stack to stderr by default; the library never prints. Also caps HDF5's free lists. */
+void nwb_h5_silence(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* HDF5 keeps freed blocks on its own free lists, by default without limit; cap them (bytes, global / per list)
+     * so that memory stays flat however many chunks a file has. */
+    H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 1 << 20, 256 << 10);
+}
 
 typedef struct {
     char *buf;
@@ -92,7 +137,7 @@ static bool read_strings(hid_t attr, hid_t dset, hid_t fspace, hid_t ftype, hsiz
     H5Tset_cset(mtype, H5Tget_cset(ftype));
     if (H5Tis_variable_str(ftype) > 0) {
         H5Tset_size(mtype, H5T_VARIABLE);
-        char **v = pl_calloc(n, sizeof *v, "HDF5 strings", NULL);
+        char **v = nwb_calloc(n, sizeof *v, "HDF5 strings");
         hid_t mspace = H5Screate_simple(1, &n, NULL);
         if (v && mspace >= 0) {
             herr_t st = attr >= 0 ? H5Aread(attr, mtype, v) : H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, v);
@@ -111,7 +156,7 @@ static bool read_strings(hid_t attr, hid_t dset, hid_t fspace, hid_t ftype, hsiz
         size_t w = H5Tget_size(ftype);
         H5Tset_size(mtype, w);
         H5Tset_strpad(mtype, H5T_STR_NULLPAD);
-        char *v = w ? pl_alloc(n * w, "HDF5 strings", NULL) : NULL;
+        char *v = w ? nwb_alloc(n * w, "HDF5 strings") : NULL;
         hid_t mspace = H5Screate_simple(1, &n, NULL);
         if (v && mspace >= 0) {
             herr_t st = attr >= 0 ? H5Aread(attr, mtype, v) : H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, v);
@@ -195,7 +240,7 @@ bool nwb_h5_attr_double(hid_t loc, const char *path, const char *attr, double *o
     hid_t t = H5Aget_type(a), s = H5Aget_space(a);
     hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
     if (t >= 0 && is_number(t) && n >= 1 && n <= MAX_STRINGS) {
-        double *v = pl_alloc((size_t)n * sizeof *v, "HDF5 attribute", NULL);
+        double *v = nwb_alloc((size_t)n * sizeof *v, "HDF5 attribute");
         if (v && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
             *out = v[0];
             ok = true;

@@ -11,9 +11,28 @@
 #define NWB_CHUNK_CACHE_BYTES ((size_t)4 << 20)
 /* Metadata HDF5 keeps per open file (B-tree nodes, object headers), estimated for scheduling. */
 #define NWB_METADATA_BYTES ((size_t)4 << 20)
+/* HDF5's free lists (regular, array and block lists capped at 1 MiB each by nwb_h5_silence). */
+#define NWB_FREE_LIST_BYTES ((size_t)3 << 20)
+
+/* How samples are stored: read in their own type and widened in place (HDF5's own conversion to double is slower). */
+typedef enum {
+    NWB_RAW_OTHER = 0, /* anything else: HDF5 converts to double */
+    NWB_RAW_F32,
+    NWB_RAW_F64,
+    NWB_RAW_I8,
+    NWB_RAW_U8,
+    NWB_RAW_I16,
+    NWB_RAW_U16,
+    NWB_RAW_I32,
+    NWB_RAW_U32,
+    NWB_RAW_I64,
+    NWB_RAW_U64,
+} nwb_raw;
 
 /* What the read path needs per series, parallel to r->series. */
 typedef struct nwb_series {
+    haddr_t addr;         /* object address of the series group: how the icephys tables' references are matched */
+    nwb_raw raw;
     double scale;         /* value = raw * scale + shift: conversion and unit prefix folded together */
     double shift;
     int ncols;            /* 1 for 1-D data; 2-D (n, 1) data is read as its only column */
@@ -32,6 +51,14 @@ typedef struct nwb_file {
 } nwb_file;
 
 /* --- nwb_h5.c: small HDF5 helpers; all of them are silent and never print. */
+/* Allocations of helpers that report "absent" on failure: the first failure is remembered, so that open reports
+ * out-of-memory (or the budget) instead of a misleading "no nwb_version" or a missing series. */
+void *nwb_alloc(size_t size, const char *what);
+void *nwb_calloc(size_t count, size_t size, const char *what);
+void *nwb_realloc(void *ptr, size_t size, const char *what);
+void nwb_alloc_reset(void);
+/* True (and err filled) when an allocation failed since the last reset. */
+bool nwb_alloc_failed(pl_error *err);
 void nwb_h5_silence(void);
 /* The innermost HDF5 error description on the current stack ("truncated file: eof = ..."), or "". */
 const char *nwb_h5_last_error(char *buf, size_t size);
@@ -64,7 +91,7 @@ nwb_type_rule nwb_types_classify(nwb_types *t, const char *neurodata_type);
 
 /* --- nwb_tables.c: sweep numbers and stimulus/response pairs from the icephys tables. */
 typedef struct nwb_table_entry {
-    char path[512];       /* HDF5 path of a series */
+    haddr_t addr;         /* object address of a referenced series (H5Rget_name would search the whole file) */
     int32_t sweep;        /* -1 when the table gives none */
     int32_t partner;      /* index of the paired entry (stimulus <-> response), -1 when none */
 } nwb_table_entry;
@@ -76,8 +103,8 @@ typedef struct nwb_tables {
  * Missing or malformed tables leave t empty: the series' own sweep numbers are the fallback. */
 pl_status nwb_tables_load(hid_t file, nwb_tables *t, pl_error *err);
 void nwb_tables_free(nwb_tables *t);
-/* The sweep the tables give a series (-1 if none) and the path of its paired series ("" if none). */
-void nwb_tables_lookup(const nwb_tables *t, const char *series_path, int32_t *sweep, char *partner, size_t size);
+/* The sweep the tables give the series at addr (-1 if none) and the address of its paired series (HADDR_UNDEF). */
+void nwb_tables_lookup(const nwb_tables *t, haddr_t addr, int32_t *sweep, haddr_t *partner);
 
 /* --- nwb_meta.c */
 void nwb_read_meta(hid_t file, bool v1, pl_recording_meta *m);

@@ -101,10 +101,11 @@ static pl_status scan_group(scan_ctx *c, const char *group)
     return PL_OK;
 }
 
-static ptrdiff_t find_series(const pl_recording *r, const char *location)
+static ptrdiff_t find_series(const pl_recording *r, haddr_t addr)
 {
+    const nwb_file *f = r->impl;
     for (size_t i = 0; i < r->n_series; i++)
-        if (!strcmp(r->series[i].location, location))
+        if (f->info[i].addr == addr)
             return (ptrdiff_t)i;
     return -1;
 }
@@ -113,16 +114,16 @@ static ptrdiff_t find_series(const pl_recording *r, const char *location)
 static void number_sweeps(pl_recording *r, const nwb_tables *t)
 {
     size_t n = r->n_series;
-    ptrdiff_t *partner = pl_alloc((n ? n : 1) * sizeof *partner, "NWB pairs", NULL);
+    ptrdiff_t *partner = nwb_alloc((n ? n : 1) * sizeof *partner, "NWB pairs");
     for (size_t i = 0; i < n; i++) {
         pl_series_info *s = &r->series[i];
         int32_t sweep;
-        char other[512];
-        nwb_tables_lookup(t, s->location, &sweep, other, sizeof other);
+        haddr_t other;
+        nwb_tables_lookup(t, ((nwb_file *)r->impl)->info[i].addr, &sweep, &other);
         if (s->sweep < 0)
             s->sweep = sweep; /* the series' own sweep_number wins over a table row id */
         if (partner)
-            partner[i] = other[0] ? find_series(r, other) : -1;
+            partner[i] = other != HADDR_UNDEF ? find_series(r, other) : -1;
     }
     for (size_t i = 0; partner && i < n; i++) {
         pl_series_info *s = &r->series[i];
@@ -206,6 +207,16 @@ static pl_status open_file(pl_recording *r, nwb_file *f, pl_error *err)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    /* HDF5's metadata cache grows adaptively up to 32 MiB by default; a file with thousands of series would take
+     * it there. Cap it so the reader's memory stays what memory_need says. */
+    H5AC_cache_config_t mdc = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};
+    if (H5Pget_mdc_config(fapl, &mdc) >= 0) {
+        mdc.max_size = NWB_METADATA_BYTES;
+        mdc.min_size = NWB_METADATA_BYTES / 4;
+        mdc.initial_size = NWB_METADATA_BYTES / 4;
+        mdc.set_initial_size = 1;
+        H5Pset_mdc_config(fapl, &mdc);
+    }
     f->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
     char why[256];
     nwb_h5_last_error(why, sizeof why); /* before H5Pclose, which clears the error stack */
@@ -244,6 +255,7 @@ static pl_status find_series_all(pl_recording *r, nwb_file *f, bool v1, pl_error
 static pl_status nwb_open(pl_recording *r, pl_error *err)
 {
     nwb_h5_silence();
+    nwb_alloc_reset();
     nwb_file *f = pl_calloc(1, sizeof *f, "NWB reader", err);
     if (!f)
         return err ? err->code : PL_ENOMEM;
@@ -262,6 +274,8 @@ static pl_status nwb_open(pl_recording *r, pl_error *err)
         nwb_read_meta(f->file, v1, &r->meta);
         st = find_series_all(r, f, v1, err);
     }
+    if (nwb_alloc_failed(err)) /* whatever else went wrong, memory ran out first */
+        st = err ? err->code : PL_ENOMEM;
     if (st != PL_OK) {
         pl_error_locate(err, r->path);
         nwb_ops.close(r);

@@ -52,8 +52,8 @@ static hid_t data_of(pl_recording *r, size_t i)
     return f->open_data;
 }
 
-/* Selects rows [first, first+count) of a 1-D or (n, 1) dataset; the memory side is count doubles. */
-static herr_t read_rows(hid_t d, int64_t first, size_t count, double *out)
+/* Selects rows [first, first+count) of a 1-D or (n, 1) dataset into dst as count elements of mtype. */
+static herr_t read_rows_as(hid_t d, int64_t first, size_t count, hid_t mtype, void *dst)
 {
     hid_t fs = H5Dget_space(d);
     if (fs < 0)
@@ -65,7 +65,7 @@ static herr_t read_rows(hid_t d, int64_t first, size_t count, double *out)
         hsize_t mcount = count;
         hid_t ms = H5Screate_simple(1, &mcount, NULL);
         if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0)
-            st = H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, out);
+            st = H5Dread(d, mtype, ms, fs, H5P_DEFAULT, dst);
         if (ms >= 0)
             H5Sclose(ms);
     }
@@ -73,16 +73,73 @@ static herr_t read_rows(hid_t d, int64_t first, size_t count, double *out)
     return st;
 }
 
+static herr_t read_rows(hid_t d, int64_t first, size_t count, double *out)
+{
+    return read_rows_as(d, first, count, H5T_NATIVE_DOUBLE, out);
+}
+
+/* The raw samples sit at the tail of out (count elements of `size` bytes); widening them forwards never overwrites
+ * one not yet read: element k is read from byte tail + k*size >= 8k before out[k] (bytes 8k..8k+7) is stored, and
+ * element k+1 starts at tail + (k+1)*size >= 8(k+1). memcpy keeps the loads free of aliasing assumptions. */
+#define WIDEN(ctype)                                                                                                   \
+    do {                                                                                                               \
+        const unsigned char *src = tail;                                                                               \
+        for (size_t k = 0; k < count; k++) {                                                                           \
+            ctype v;                                                                                                   \
+            memcpy(&v, src + k * sizeof v, sizeof v);                                                                  \
+            out[k] = (double)v * scale + shift;                                                                        \
+        }                                                                                                              \
+    } while (0)
+
+static void widen(nwb_raw raw, const void *tail, size_t count, double *out, double scale, double shift)
+{
+    switch (raw) {
+    case NWB_RAW_F32: WIDEN(float); break;
+    case NWB_RAW_F64: WIDEN(double); break;
+    case NWB_RAW_I8: WIDEN(int8_t); break;
+    case NWB_RAW_U8: WIDEN(uint8_t); break;
+    case NWB_RAW_I16: WIDEN(int16_t); break;
+    case NWB_RAW_U16: WIDEN(uint16_t); break;
+    case NWB_RAW_I32: WIDEN(int32_t); break;
+    case NWB_RAW_U32: WIDEN(uint32_t); break;
+    case NWB_RAW_I64: WIDEN(int64_t); break;
+    case NWB_RAW_U64: WIDEN(uint64_t); break;
+    default:
+        for (size_t k = 0; k < count; k++)
+            out[k] = out[k] * scale + shift;
+    }
+}
+
+static hid_t memory_type(nwb_raw raw, size_t *size)
+{
+    static const struct {
+        nwb_raw raw;
+        size_t size;
+    } sizes[] = {{NWB_RAW_F32, 4}, {NWB_RAW_F64, 8}, {NWB_RAW_I8, 1}, {NWB_RAW_U8, 1}, {NWB_RAW_I16, 2},
+                 {NWB_RAW_U16, 2}, {NWB_RAW_I32, 4}, {NWB_RAW_U32, 4}, {NWB_RAW_I64, 8}, {NWB_RAW_U64, 8}};
+    hid_t types[] = {H5T_NATIVE_FLOAT, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT8,  H5T_NATIVE_UINT8,  H5T_NATIVE_INT16,
+                     H5T_NATIVE_UINT16, H5T_NATIVE_INT32, H5T_NATIVE_UINT32, H5T_NATIVE_INT64, H5T_NATIVE_UINT64};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        if (sizes[k].raw == raw) {
+            *size = sizes[k].size;
+            return types[k];
+        }
+    *size = sizeof(double);
+    return H5T_NATIVE_DOUBLE;
+}
+
 static pl_status nwb_read(pl_recording *r, size_t i, int64_t first, size_t count, double *out, pl_error *err)
 {
     nwb_file *f = r->impl;
+    const nwb_series *x = &f->info[i];
     hid_t d = data_of(r, i);
-    if (d < 0 || read_rows(d, first, count, out) < 0)
+    size_t size;
+    hid_t mtype = memory_type(x->raw, &size);
+    unsigned char *tail = (unsigned char *)out + count * (sizeof(double) - size);
+    if (d < 0 || read_rows_as(d, first, count, mtype, tail) < 0)
         return h5_fail(r, "the data", r->series[i].name, err);
-    const double scale = f->info[i].scale, shift = f->info[i].shift;
-    if (scale != 1.0 || shift != 0.0)
-        for (size_t k = 0; k < count; k++)
-            out[k] = out[k] * scale + shift;
+    if (x->raw != NWB_RAW_OTHER || x->scale != 1.0 || x->shift != 0.0)
+        widen(x->raw, tail, count, out, x->scale, x->shift);
     return PL_OK;
 }
 
@@ -115,12 +172,13 @@ static void nwb_close(pl_recording *r)
     r->impl = NULL;
 }
 
-/* The chunk cache, HDF5's metadata, and a compressed plus a decompressed copy of the largest chunk (filters
- * work on whole chunks, so a file written with huge chunks needs them whatever we do). */
+/* The chunk cache, HDF5's metadata cache and free lists, and a compressed plus a decompressed copy of the largest
+ * chunk (filters work on whole chunks, so a file written with huge chunks needs them whatever we do). */
 static size_t nwb_memory_need(const pl_recording *r)
 {
     const nwb_file *f = r->impl;
-    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + (size_t)f->max_chunk * 2 + ((size_t)1 << 20);
+    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + NWB_FREE_LIST_BYTES + (size_t)f->max_chunk * 2 +
+           ((size_t)1 << 20);
 }
 
 const pl_recording_ops nwb_ops = {nwb_read, nwb_read_times, nwb_close, nwb_memory_need};

@@ -34,9 +34,9 @@ int32_t nwb_number_in_name(const char *name)
     if (best >= 0)
         return (int32_t)best;
     size_t n = strlen(name), k = n;
-    while (k > 0 && n - k < 9 && isdigit((unsigned char)name[k - 1]))
+    while (k > 0 && isdigit((unsigned char)name[k - 1]))
         k--;
-    return k < n ? (int32_t)strtol(name + k, NULL, 10) : -1;
+    return k < n && n - k < 10 ? (int32_t)strtol(name + k, NULL, 10) : -1;
 }
 
 /* Trailing number of the last path component ("/general/intracellular_ephys/electrode_0" -> 0). */
@@ -53,6 +53,31 @@ static pl_status bad(pl_error *err, pl_status code, const pl_series_info *s, con
     char what[400];
     snprintf(what, sizeof what, fmt, detail);
     return pl_error_set(err, code, NULL, "series %s: %s", s->location, what);
+}
+
+/* The storage type of the data, when it is one we widen ourselves. */
+static nwb_raw raw_kind(hid_t t)
+{
+    H5T_class_t cls = H5Tget_class(t);
+    size_t size = H5Tget_size(t);
+    if (cls == H5T_FLOAT) {
+        hid_t native = H5Tget_native_type(t, H5T_DIR_ASCEND);
+        nwb_raw k = H5Tequal(native, H5T_NATIVE_FLOAT) > 0    ? NWB_RAW_F32
+                    : H5Tequal(native, H5T_NATIVE_DOUBLE) > 0 ? NWB_RAW_F64
+                                                              : NWB_RAW_OTHER;
+        H5Tclose(native);
+        return k;
+    }
+    if (cls != H5T_INTEGER)
+        return NWB_RAW_OTHER;
+    bool sign = H5Tget_sign(t) == H5T_SGN_2;
+    switch (size) {
+    case 1: return sign ? NWB_RAW_I8 : NWB_RAW_U8;
+    case 2: return sign ? NWB_RAW_I16 : NWB_RAW_U16;
+    case 4: return sign ? NWB_RAW_I32 : NWB_RAW_U32;
+    case 8: return sign ? NWB_RAW_I64 : NWB_RAW_U64;
+    default: return NWB_RAW_OTHER;
+    }
 }
 
 /* Shape, element type and chunking of <location>/data. */
@@ -81,6 +106,7 @@ static pl_status data_layout(hid_t file, pl_series_info *s, nwb_series *x, pl_er
         st = bad(err, PL_EUNSUPPORTED, s, "%s", rank == 0 ? "its data is a scalar, not a series" : "data of 3 or more dimensions is not supported");
     if (st == PL_OK) {
         s->n_samples = (int64_t)dims[0];
+        x->raw = raw_kind(t);
         x->ncols = 1;
         x->max_chunk = 0;
         if (pl >= 0 && H5Pget_layout(pl) == H5D_CHUNKED) {
@@ -204,6 +230,9 @@ pl_status nwb_series_describe(hid_t file, bool v1, const char *group, const char
     snprintf(s->type, sizeof s->type, "%s", type);
     s->role = rule.stimulus_type || !strncmp(group, "/stimulus", 9) ? PL_ROLE_STIMULUS : PL_ROLE_RESPONSE;
     s->clamp = rule.clamp;
+    H5O_info_t info;
+    x->addr = H5Oget_info_by_name2(file, s->location, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 ? info.addr
+                                                                                              : HADDR_UNDEF;
     pl_status st = data_layout(file, s, x, err);
     if (st == PL_OK)
         st = scaling(file, s, x, err);

@@ -12,13 +12,13 @@
 #define ICE "/general/intracellular_ephys"
 #define MAX_ROWS ((hsize_t)1 << 22) /* a table longer than this is not a patch-clamp experiment */
 
-static pl_status add_entry(nwb_tables *t, const char *path, int32_t sweep, int32_t partner, pl_error *err)
+static pl_status add_entry(nwb_tables *t, haddr_t addr, int32_t sweep, int32_t partner, pl_error *err)
 {
     nwb_table_entry *e = pl_realloc(t->e, (t->n + 1) * sizeof *e, "NWB icephys table", err);
     if (!e)
         return err ? err->code : PL_ENOMEM;
     t->e = e;
-    snprintf(e[t->n].path, sizeof e[t->n].path, "%s", path);
+    e[t->n].addr = addr;
     e[t->n].sweep = sweep;
     e[t->n].partner = partner;
     t->n++;
@@ -50,7 +50,7 @@ static bool read_ints(hid_t file, const char *path, int64_t **out, hsize_t *n)
     hsize_t rows = rows_of(d);
     bool ok = false;
     if (rows) {
-        *out = pl_alloc(rows * sizeof **out, "NWB icephys table", NULL);
+        *out = nwb_alloc(rows * sizeof **out, "NWB icephys table");
         ok = *out && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0;
     }
     H5Dclose(d);
@@ -63,11 +63,15 @@ static bool read_ints(hid_t file, const char *path, int64_t **out, hsize_t *n)
     return true;
 }
 
-static void ref_path(hid_t file, hobj_ref_t *ref, char *buf, size_t size)
+static haddr_t ref_addr(hid_t file, hobj_ref_t *ref)
 {
-    buf[0] = 0;
-    if (H5Rget_name(file, H5R_OBJECT, ref, buf, size) <= 0)
-        buf[0] = 0;
+    hid_t o = H5Rdereference2(file, H5P_DEFAULT, H5R_OBJECT, ref);
+    if (o < 0)
+        return HADDR_UNDEF;
+    H5O_info_t info;
+    haddr_t addr = H5Oget_info2(o, &info, H5O_INFO_BASIC) >= 0 ? info.addr : HADDR_UNDEF;
+    H5Oclose(o);
+    return addr;
 }
 
 static void load_sweep_table(hid_t file, nwb_tables *t, pl_error *err)
@@ -94,9 +98,8 @@ static void load_sweep_table(hid_t file, nwb_tables *t, pl_error *err)
         if (end > nr || end < start)
             break; /* a broken index: keep what was consistent */
         for (hsize_t k = start; k < end; k++) {
-            char path[512];
-            ref_path(file, &refs[k], path, sizeof path);
-            if (path[0] && add_entry(t, path, (int32_t)sweeps[row], -1, err) != PL_OK)
+            haddr_t addr = ref_addr(file, &refs[k]);
+            if (addr != HADDR_UNDEF && add_entry(t, addr, (int32_t)sweeps[row], -1, err) != PL_OK)
                 goto done;
         }
         start = end;
@@ -115,10 +118,10 @@ typedef struct {
     hobj_ref_t ts;
 } ts_reference;
 
-/* Reads a TimeSeriesReferenceVectorData column: the referenced series' paths ("" where a row has none). */
-static bool read_ts_column(hid_t file, const char *path, char (**paths)[512], hsize_t *n)
+/* Reads a TimeSeriesReferenceVectorData column: the referenced series' addresses (HADDR_UNDEF where a row has none). */
+static bool read_ts_column(hid_t file, const char *path, haddr_t **addrs, hsize_t *n)
 {
-    *paths = NULL;
+    *addrs = NULL;
     *n = 0;
     if (!nwb_h5_is_dataset(file, path))
         return false;
@@ -134,12 +137,11 @@ static bool read_ts_column(hid_t file, const char *path, char (**paths)[512], hs
         H5Tinsert(mt, "idx_start", HOFFSET(ts_reference, idx_start), H5T_NATIVE_INT32);
         H5Tinsert(mt, "count", HOFFSET(ts_reference, count), H5T_NATIVE_INT32);
         H5Tinsert(mt, "timeseries", HOFFSET(ts_reference, ts), H5T_STD_REF_OBJ);
-        v = pl_alloc(rows * sizeof *v, "NWB recordings table", NULL);
-        *paths = pl_calloc(rows, sizeof **paths, "NWB recordings table", NULL);
-        if (v && *paths && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
-            for (hsize_t i = 0; i < rows; i++)
-                if (v[i].idx_start >= 0) /* idx_start -1: no series in this row (a response without stimulus) */
-                    ref_path(file, &v[i].ts, (*paths)[i], sizeof (*paths)[i]);
+        v = nwb_alloc(rows * sizeof *v, "NWB recordings table");
+        *addrs = nwb_calloc(rows, sizeof **addrs, "NWB recordings table");
+        if (v && *addrs && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
+            for (hsize_t i = 0; i < rows; i++) /* idx_start -1: no series in this row (a response without stimulus) */
+                (*addrs)[i] = v[i].idx_start >= 0 ? ref_addr(file, &v[i].ts) : HADDR_UNDEF;
             ok = true;
         }
         H5Tclose(mt);
@@ -149,8 +151,8 @@ static bool read_ts_column(hid_t file, const char *path, char (**paths)[512], hs
     H5Dclose(d);
     pl_free(v);
     if (!ok) {
-        pl_free(*paths);
-        *paths = NULL;
+        pl_free(*addrs);
+        *addrs = NULL;
         return false;
     }
     *n = rows;
@@ -185,7 +187,7 @@ static void row_sweeps(hid_t file, int32_t *sweep, hsize_t n)
 
 static void load_recordings_table(hid_t file, nwb_tables *t, pl_error *err)
 {
-    char(*stim)[512] = NULL, (*resp)[512] = NULL;
+    haddr_t *stim = NULL, *resp = NULL;
     hsize_t ns = 0, nr = 0;
     int32_t *sweep = NULL;
     read_ts_column(file, ICE "/intracellular_recordings/stimuli/stimulus", &stim, &ns);
@@ -195,12 +197,12 @@ static void load_recordings_table(hid_t file, nwb_tables *t, pl_error *err)
         goto done;
     row_sweeps(file, sweep, n);
     for (hsize_t i = 0; i < n; i++) {
-        const char *s = i < ns ? stim[i] : "", *r = i < nr ? resp[i] : "";
-        bool pair = s[0] && r[0];
+        haddr_t s = i < ns ? stim[i] : HADDR_UNDEF, r = i < nr ? resp[i] : HADDR_UNDEF;
+        bool pair = s != HADDR_UNDEF && r != HADDR_UNDEF;
         int32_t at = (int32_t)t->n;
-        if (s[0] && add_entry(t, s, sweep[i], pair ? at + 1 : -1, err) != PL_OK)
+        if (s != HADDR_UNDEF && add_entry(t, s, sweep[i], pair ? at + 1 : -1, err) != PL_OK)
             goto done;
-        if (r[0] && add_entry(t, r, sweep[i], pair ? at : -1, err) != PL_OK)
+        if (r != HADDR_UNDEF && add_entry(t, r, sweep[i], pair ? at : -1, err) != PL_OK)
             goto done;
     }
 done:
@@ -227,17 +229,17 @@ void nwb_tables_free(nwb_tables *t)
     t->n = 0;
 }
 
-void nwb_tables_lookup(const nwb_tables *t, const char *series_path, int32_t *sweep, char *partner, size_t size)
+void nwb_tables_lookup(const nwb_tables *t, haddr_t addr, int32_t *sweep, haddr_t *partner)
 {
     *sweep = -1;
-    partner[0] = 0;
+    *partner = HADDR_UNDEF;
     for (size_t i = 0; i < t->n; i++) {
         const nwb_table_entry *e = &t->e[i];
-        if (strcmp(e->path, series_path))
+        if (e->addr != addr)
             continue;
         if (*sweep < 0 && e->sweep >= 0)
             *sweep = e->sweep;
-        if (!partner[0] && e->partner >= 0 && (size_t)e->partner < t->n)
-            snprintf(partner, size, "%s", t->e[e->partner].path);
+        if (*partner == HADDR_UNDEF && e->partner >= 0 && (size_t)e->partner < t->n)
+            *partner = t->e[e->partner].addr;
     }
 }

@@ -66,7 +66,7 @@ static void add_edge(nwb_types *t, const char *def, const char *inc)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
-        type_edge *e = pl_realloc(t->edges, cap * sizeof *e, "NWB type table", NULL);
+        type_edge *e = nwb_realloc(t->edges, cap * sizeof *e, "NWB type table");
         if (!e)
             return; /* without the edge the type stays unknown: a series skipped, not a crash */
         t->edges = e;
@@ -99,7 +99,7 @@ static void collect_edges(nwb_types *t, json_t *j, int depth)
 
 static void load_document(nwb_types *t, hid_t file, const char *path)
 {
-    char *text = pl_alloc(MAX_SPEC_BYTES, "NWB cached specification", NULL);
+    char *text = nwb_alloc(MAX_SPEC_BYTES, "NWB cached specification");
     if (!text)
         return;
     if (nwb_h5_dataset_string(file, path, NULL, text, MAX_SPEC_BYTES) && text[0] == '{') {

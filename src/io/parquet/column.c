@@ -39,7 +39,7 @@ static int initial_mode(const pq_col *c)
     if (c->def.encoding == PL_ENC_BYTE_STREAM_SPLIT)
         return PQ_MODE_BSS;
     if (c->dict_given_up)
-        return PQ_MODE_PLAIN;
+        return c->plain_mode;
     return PQ_MODE_DICT;
 }
 
@@ -64,6 +64,9 @@ pl_status pq_col_init(pq_col *c, const pl_column *def, const pq_col_cfg *cfg, pl
         return err ? err->code : PL_ENOMEM;
     c->def.name = c->name;
     c->page_cap = cfg->page_bytes / 4 ? cfg->page_bytes / 4 : 1;
+    bool fp = def->type == PL_COL_FLOAT || def->type == PL_COL_DOUBLE;
+    c->plain_mode = fp && def->encoding == PL_ENC_AUTO && cfg->codec->codec != PL_CODEC_NONE ? PQ_MODE_BSS
+                                                                                              : PQ_MODE_PLAIN;
     if (def->nullable && !(c->levels = pl_alloc(c->page_cap, "parquet definition levels", err)))
         return err ? err->code : PL_ENOMEM;
     c->mode = initial_mode(c);
@@ -141,7 +144,8 @@ static void stats_fixed(pq_col *c, const void *src, const uint8_t *valid, size_t
 
 static int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
 {
-    int r = memcmp(a, b, la < lb ? la : lb);
+    size_t n = la < lb ? la : lb;
+    int r = n ? memcmp(a, b, n) : 0; /* an empty bound may have no buffer yet */
     return r ? r : (la > lb) - (la < lb);
 }
 
@@ -283,12 +287,13 @@ static int dict_room(pq_col *c, pl_error *err)
     return 1;
 }
 
-/* Index of a fixed-width value (key holds its bits), inserting it. -1: the dictionary is full; -2: no memory. */
-static int64_t dict_fixed(pq_col *c, const pq_col_cfg *cfg, uint64_t key, const void *value, pl_error *err)
+/* Index of a fixed-width value (key holds its bits), inserting it. -1: the dictionary is full; -2: no memory.
+ * Always inlined with a constant width, so the key loads are single moves rather than memcpy calls. */
+static inline __attribute__((always_inline)) int64_t dict_fixed(pq_col *c, const pq_col_cfg *cfg, uint64_t key,
+                                                                const void *value, size_t w, pl_error *err)
 {
     if (c->has_last && key == c->last_key)
         return c->last_idx;
-    size_t w = (size_t)c->width;
     if (c->nslots) {
         size_t i = (size_t)mix64(key) & (c->nslots - 1);
         for (uint32_t e; (e = c->slots[i]) != 0; i = (i + 1) & (c->nslots - 1)) {
@@ -387,7 +392,7 @@ static void dict_give_up(pq_col *c)
     }
     dict_clear(c);
     c->dict_given_up = true;
-    c->mode = PQ_MODE_PLAIN;
+    c->mode = c->plain_mode;
 }
 
 /* AUTO only: a dictionary pays when values repeat, on average at least twice in the first page. */
@@ -453,10 +458,10 @@ static size_t append_fixed_plain(pq_col *c, const pq_col_cfg *cfg, const pl_colb
     return n;
 }
 
-static size_t append_fixed_dict(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n,
-                                pl_status *st, pl_error *err)
+static inline __attribute__((always_inline)) size_t
+append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n, size_t w,
+                    pl_status *st, pl_error *err)
 {
-    size_t w = (size_t)c->width;
     const uint8_t *src = (const uint8_t *)b->values + off * w;
     const uint8_t *valid = b->valid ? b->valid + off : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -467,7 +472,7 @@ static size_t append_fixed_dict(pq_col *c, const pq_col_cfg *cfg, const pl_colbu
         }
         uint64_t key = 0;
         memcpy(&key, src + i * w, w);
-        int64_t e = dict_fixed(c, cfg, key, src + i * w, err);
+        int64_t e = dict_fixed(c, cfg, key, src + i * w, w, err);
         if (e < 0) {
             if (e == -1)
                 c->dict_full = true;
@@ -481,6 +486,14 @@ static size_t append_fixed_dict(pq_col *c, const pq_col_cfg *cfg, const pl_colbu
         c->idx[c->page_nonnull++] = (uint32_t)e;
     }
     return n;
+}
+
+static size_t append_fixed_dict(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n,
+                                pl_status *st, pl_error *err)
+{
+    if (c->width == 4)
+        return append_fixed_dict_w(c, cfg, b, off, n, 4, st, err);
+    return append_fixed_dict_w(c, cfg, b, off, n, 8, st, err);
 }
 
 static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n,
@@ -692,7 +705,7 @@ pl_status pq_col_flush_page(pq_col *c, const pq_col_cfg *cfg, pl_error *err)
     if (c->dict_full) {
         /* the dictionary stays for the pages that used it; the rest of the chunk is PLAIN */
         c->dict_full = false;
-        c->mode = PQ_MODE_PLAIN;
+        c->mode = c->plain_mode;
         if (c->def.encoding == PL_ENC_AUTO)
             c->dict_given_up = true;
     }

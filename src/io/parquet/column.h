@@ -5,7 +5,8 @@
  * hash-table dictionary, the page keeps uint32 indices), PLAIN or BSS (the page keeps PLAIN bytes; BSS splits them
  * into byte streams when the page is flushed). A dictionary that outgrows dict_max_bytes makes the chunk switch to
  * PLAIN from the next page on; an AUTO column whose first page shows the dictionary does not pay switches at once
- * (its page is re-expanded to PLAIN) and stays PLAIN for the rest of the file. */
+ * (its page is re-expanded) and stays without a dictionary for the rest of the file: PLAIN, or BYTE_STREAM_SPLIT for
+ * FLOAT/DOUBLE when a codec compresses the pages (see docs/parquet.md for the measurements behind that choice). */
 #ifndef PL_PQ_COLUMN_H
 #define PL_PQ_COLUMN_H
 
@@ -32,7 +33,8 @@ typedef struct pq_col {
     int ptype;            /* parquet physical type */
     int width;            /* bytes per PLAIN value (1 for booleans, which are bit-packed at flush); 0 for strings */
     int mode;
-    bool dict_given_up;   /* AUTO: the dictionary did not pay; stay PLAIN */
+    bool dict_given_up;   /* AUTO: the dictionary did not pay; stay PLAIN (or BSS) */
+    int plain_mode;       /* AUTO's mode without a dictionary: BSS for floating point when compressing */
 
     /* the open page */
     size_t page_n, page_nonnull, page_cap;

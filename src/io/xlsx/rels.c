@@ -104,7 +104,10 @@ pl_status xrels_read(zip_t *zip, const char *path, const pl_workbook_limits *lim
         return PL_OK;
     rels_parse rp = {.run = NULL, .base_dir = dir, .out = out, .err = err};
     rp.run = &rp.storage;
-    return xml_parse_part(zip, path, lim, rels_name, &rp, on_start, on_end, NULL, err);
+    pl_status st = xml_parse_part(zip, path, lim, rels_name, &rp, on_start, on_end, NULL, err);
+    if (st)
+        xrels_free(out);
+    return st;
 }
 
 const xrel *xrels_by_id(const xrels *r, const char *id)

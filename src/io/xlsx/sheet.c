@@ -86,7 +86,11 @@ static void start_cell(xsheet *x, const char **atts)
         xml_fail(x->run, PL_EFORMAT, "sheet '%s' has a cell beyond column XFD", x->name);
         return;
     }
-    snprintf(x->type, sizeof x->type, "%s", t ? t : "n");
+    size_t tn = t ? strlen(t) : 0;
+    if (tn >= sizeof x->type)
+        tn = sizeof x->type - 1;
+    memcpy(x->type, t ? t : "", tn);
+    x->type[tn] = '\0';
     bool ok;
     x->style = s ? parse_u32(s, &ok) : 0;
     x->in_cell = true;

@@ -101,7 +101,8 @@ static pl_status buffered(int fd, char *buf, size_t *len, const void *p, size_t 
         if (n > SPILL_BUF)
             return write_all(fd, p, n, path, err);
     }
-    memcpy(buf + *len, p, n);
+    if (n)
+        memcpy(buf + *len, p, n);
     *len += n;
     return PL_OK;
 }
@@ -148,7 +149,8 @@ static pl_status add_string(xsst *s, const char *str, size_t n, pl_error *err)
         st = grow((void **)&s->offs, &s->offs_cap, offs_need, sizeof(uint64_t), "shared-string offsets", err);
     if (st)
         return st;
-    memcpy(s->data + s->data_len, str, n);
+    if (n)
+        memcpy(s->data + s->data_len, str, n);
     s->offs[s->count++] = s->data_len;
     s->data_len += n;
     return PL_OK;

@@ -41,7 +41,7 @@ typedef struct xml_run {
     uint64_t last_event; /* fed when the last handler ran: a token may not grow without bound */
 } xml_run;
 
-/* Opens part `name` and a namespace-aware parser (names arrive as "uri\x01local"). */
+/* Opens part `name` and a parser. Names arrive as written ("x:row"); handlers match local names. */
 pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
                     void *user, XML_StartElementHandler start, XML_EndElementHandler end,
                     XML_CharacterDataHandler text, pl_error *err);
@@ -54,13 +54,13 @@ pl_status xml_parse_part(zip_t *zip, const char *path, const pl_workbook_limits 
                          pl_error *err);
 /* From a handler: records an error and stops the parser. */
 void xml_fail(xml_run *r, pl_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The local part of a namespaced name. */
+/* The local part of a prefixed name ("x:row" -> "row"). */
 static inline const char *xml_local(const char *name)
 {
-    const char *sep = strchr(name, '\x01');
+    const char *sep = strchr(name, ':');
     return sep ? sep + 1 : name;
 }
-/* An attribute by local name; with_ns: only a namespaced one (r:id), else only an unprefixed one. */
+/* An attribute by local name; with_ns: only a prefixed one (r:id), else only an unprefixed one. */
 const char *xml_attr(const char **atts, const char *local, bool with_ns);
 /* Note that a handler ran (token-size guard). */
 static inline void xml_tick(xml_run *r) { r->last_event = r->fed; }
