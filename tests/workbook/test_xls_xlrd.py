@@ -45,6 +45,9 @@ def ours(path):
     if out.returncode != 0 or not lines or "error" in lines[-1]:
         return None, None, lines[-1].get("error") if lines else out.stderr
     head, cells = lines[0], {}
+    keys = [(d["s"], d["r"], d["c"]) for d in lines[1:]]
+    if any(a >= b for a, b in zip(keys, keys[1:])):
+        return None, None, "rows not in increasing order, or cells of a row not in increasing column order"
     for d in lines[1:]:
         v = d["v"]
         if d["t"] in ("n", "d", "b"):

@@ -28,7 +28,7 @@ typedef struct pl_xls {
     uint32_t n_xf;
     /* Worksheets: BOF offset of each, in workbook order. */
     uint32_t *sheet_offset;
-    size_t n_sheets;
+    size_t n_sheets, sheet_cap;
 } pl_xls;
 
 /* Reads the workbook globals substream: BOF, BOUNDSHEET, CODEPAGE, DATEMODE, FORMAT, XF, SST, up to EOF.

@@ -81,13 +81,18 @@ static pl_status on_boundsheet(pl_workbook *wb, pl_xls *x, pl_error *err)
         return st;
     }
     size_t n = x->n_sheets + 1;
-    char **names = pl_realloc(wb->sheet_names, n * sizeof *names, "sheet names", err);
-    if (names)
-        wb->sheet_names = names;
-    uint32_t *offs = names ? pl_realloc(x->sheet_offset, n * sizeof *offs, "sheet offsets", err) : NULL;
-    if (offs)
-        x->sheet_offset = offs;
-    char *copy = offs ? pl_strdup(name.p, err) : NULL;
+    if (n > x->sheet_cap) { /* grow geometrically: a hostile file may list 65536 sheets */
+        size_t cap = x->sheet_cap ? 2 * x->sheet_cap : 16;
+        char **names = pl_realloc(wb->sheet_names, cap * sizeof *names, "sheet names", err);
+        if (names)
+            wb->sheet_names = names;
+        uint32_t *offs = names ? pl_realloc(x->sheet_offset, cap * sizeof *offs, "sheet offsets", err) : NULL;
+        if (offs) {
+            x->sheet_offset = offs;
+            x->sheet_cap = cap;
+        }
+    }
+    char *copy = n <= x->sheet_cap ? pl_strdup(name.p, err) : NULL;
     pl_bytes_free(&name);
     if (!copy)
         return located(x, err);

@@ -1,6 +1,10 @@
 /* Streams one worksheet substream: cell records (NUMBER, RK, MULRK, LABELSST, LABEL, RSTRING, BOOLERR, FORMULA with
  * its cached result and STRING) become rows of typed cells. Excel writes a sheet's cells row by row, so a row is
- * complete when a cell of a later row arrives: that record is pushed back and the row is handed out. */
+ * complete when a cell of a later row arrives: that record is pushed back and the row is handed out.
+ * Some other writers store cells in any order (column by column). Opening a sheet therefore checks the order first
+ * (one quick pass over the records); a sheet out of order is read in windows of rows instead: a pass counts the cells
+ * of each row, then each window of up to XLS_WINDOW_CELLS cells is collected by one more pass and sorted. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "io/xls/xls.h"
@@ -8,8 +12,11 @@
 
 #define XLS_MAX_ROW_CELLS (1u << 20)
 #define XLS_MAX_ROW_TEXT (64u << 20)
+#define XLS_WINDOW_CELLS (1u << 15)
+#define XLS_ROWS 65536u
 
 typedef struct xcell {
+    uint32_t row, seq; /* seq: arrival order, so that a later record for the same cell wins after sorting */
     uint32_t col;
     pl_cell_type type;
     double number;
@@ -29,7 +36,12 @@ typedef struct xls_sheet {
     pl_cell *out;
     size_t out_cap;
     bool pending_string; /* a FORMULA with a string result waits for its STRING record */
-    uint32_t ps_col;
+    uint32_t ps_row, ps_col;
+    uint64_t body; /* stream offset of the first record after the sheet's BOF */
+    /* Out-of-order sheets: cells per row, the current window [win_lo, win_hi) and the next cell to hand out. */
+    uint32_t *row_cells;
+    uint32_t win_hi;
+    size_t pos;
 } xls_sheet;
 
 static pl_status located(xls_sheet *sh, pl_error *err)
@@ -62,8 +74,10 @@ static xcell *new_cell(xls_sheet *sh, uint32_t col, pl_error *err)
         sh->cells = c;
         sh->cap = cap;
     }
-    xcell *c = &sh->cells[sh->n++];
+    xcell *c = &sh->cells[sh->n];
     memset(c, 0, sizeof *c);
+    c->row = sh->row;
+    c->seq = (uint32_t)sh->n++;
     c->col = col;
     return c;
 }
@@ -119,6 +133,7 @@ static pl_status on_formula(xls_sheet *sh, uint32_t col, uint16_t ixfe, pl_error
     }
     if (d[6] == 0) { /* string: in the STRING record that follows */
         sh->pending_string = true;
+        sh->ps_row = sh->row;
         sh->ps_col = col;
         return PL_OK;
     }
@@ -216,28 +231,71 @@ static pl_status skip_substream(xls_sheet *sh, pl_error *err)
     }
 }
 
-/* Sorts the row's cells by column (they almost always arrive sorted) and keeps the last of duplicates. */
-static pl_status emit_row(xls_sheet *sh, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err)
+/* Reads up to the next cell record of the sheet (a STRING counts when a FORMULA waits for it) and tells its row.
+ * PL_DONE at the sheet's EOF or the stream's end (a sheet without EOF ends there). */
+static pl_status next_cell_record(xls_sheet *sh, uint32_t *row, pl_error *err)
 {
-    for (size_t i = 1; i < sh->n; i++) {
-        xcell t = sh->cells[i];
+    pl_biff *b = &sh->x->biff;
+    for (;;) {
+        pl_status st = pl_biff_next(b, err);
+        if (st != PL_OK)
+            return st;
+        if (b->type == BIFF_EOF)
+            return PL_DONE;
+        if (b->type == BIFF_BOF) {
+            if ((st = skip_substream(sh, err)) != PL_OK)
+                return st;
+            continue;
+        }
+        if (b->type == BIFF_STRING && sh->pending_string) {
+            sh->pending_string = false;
+            *row = sh->ps_row;
+            return PL_OK;
+        }
+        if (!is_cell_record(b->type))
+            continue;
+        if (b->len < 6)
+            return short_record(sh, err);
+        sh->pending_string = false;
+        *row = pl_le16(b->data);
+        return PL_OK;
+    }
+}
+
+/* Adds the cells of the current cell record (row already known) to sh->cells. */
+static pl_status take_cell(xls_sheet *sh, uint32_t row, pl_error *err)
+{
+    pl_biff *b = &sh->x->biff;
+    sh->row = row;
+    if (b->type == BIFF_STRING)
+        return on_cell(sh, b->type, sh->ps_col, 0, err);
+    return on_cell(sh, b->type, pl_le16(b->data + 2), pl_le16(b->data + 4), err);
+}
+
+/* Hands out cells[0..k) of one row: sorted by column (they almost always arrive sorted), the last of duplicates kept.
+ */
+static pl_status emit(xls_sheet *sh, xcell *v, size_t k, uint32_t *row_index, const pl_cell **cells, uint32_t *n,
+                      pl_error *err)
+{
+    for (size_t i = 1; i < k; i++) {
+        xcell t = v[i];
         size_t j = i;
-        while (j > 0 && sh->cells[j - 1].col > t.col) {
-            sh->cells[j] = sh->cells[j - 1];
+        while (j > 0 && v[j - 1].col > t.col) {
+            v[j] = v[j - 1];
             j--;
         }
-        sh->cells[j] = t;
+        v[j] = t;
     }
-    if (sh->out_cap < sh->n) {
-        pl_cell *o = pl_realloc(sh->out, sh->n * sizeof *o, "row cells", err);
+    if (sh->out_cap < k) {
+        pl_cell *o = pl_realloc(sh->out, k * sizeof *o, "row cells", err);
         if (!o)
             return located(sh, err);
         sh->out = o;
-        sh->out_cap = sh->n;
+        sh->out_cap = k;
     }
     uint32_t m = 0;
-    for (size_t i = 0; i < sh->n; i++) {
-        const xcell *c = &sh->cells[i];
+    for (size_t i = 0; i < k; i++) {
+        const xcell *c = &v[i];
         if (m > 0 && sh->out[m - 1].col == c->col)
             m--; /* a later record for the same cell wins */
         pl_cell *o = &sh->out[m++];
@@ -248,72 +306,130 @@ static pl_status emit_row(xls_sheet *sh, uint32_t *row_index, const pl_cell **ce
             c->type == PL_CELL_TEXT || c->type == PL_CELL_ERROR ? (c->stable ? c->stable : sh->text.p + c->off) : NULL;
         o->len = c->len;
     }
-    *row_index = sh->row;
+    *row_index = v[0].row;
     *cells = sh->out;
     *n = m;
     sh->have_row = false;
     return PL_OK;
 }
 
+static int by_row_col_seq(const void *a, const void *b)
+{
+    const xcell *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Out-of-order sheets: collects the next window of rows (one pass over the sheet) and sorts it. PL_DONE when no row
+ * is left. */
+static pl_status collect_window(xls_sheet *sh, pl_error *err)
+{
+    uint32_t lo = sh->win_hi;
+    while (lo < XLS_ROWS && sh->row_cells[lo] == 0)
+        lo++;
+    if (lo >= XLS_ROWS)
+        return PL_DONE;
+    uint32_t hi = lo;
+    uint64_t total = 0;
+    while (hi < XLS_ROWS && (hi == lo || total + sh->row_cells[hi] <= XLS_WINDOW_CELLS))
+        total += sh->row_cells[hi++];
+    sh->win_hi = hi;
+    sh->n = sh->pos = 0;
+    sh->text.len = 0;
+    sh->pending_string = false;
+    pl_status st = pl_biff_seek(&sh->x->biff, sh->body, err);
+    uint32_t row = 0;
+    while (st == PL_OK && (st = next_cell_record(sh, &row, err)) == PL_OK)
+        if (row >= lo && row < hi)
+            st = take_cell(sh, row, err);
+    if (st != PL_DONE)
+        return st;
+    qsort(sh->cells, sh->n, sizeof *sh->cells, by_row_col_seq);
+    return PL_OK;
+}
+
+static pl_status sorted_next(xls_sheet *sh, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err)
+{
+    while (sh->pos >= sh->n) {
+        pl_status st = collect_window(sh, err);
+        if (st != PL_OK)
+            return st;
+    }
+    size_t end = sh->pos + 1;
+    while (end < sh->n && sh->cells[end].row == sh->cells[sh->pos].row)
+        end++;
+    size_t first = sh->pos;
+    sh->pos = end;
+    return emit(sh, sh->cells + first, end - first, row_index, cells, n, err);
+}
+
 pl_status pl_xls_sheet_next(pl_sheet *s, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err)
 {
     xls_sheet *sh = s->impl;
-    pl_biff *b = &sh->x->biff;
+    if (sh->row_cells)
+        return sorted_next(sh, row_index, cells, n, err);
     sh->n = 0;
     sh->text.len = 0;
     while (!sh->ended) {
-        pl_status st = pl_biff_next(b, err);
-        if (st == PL_DONE) { /* a sheet without EOF: end at the stream's end */
+        uint32_t row = 0;
+        pl_status st = next_cell_record(sh, &row, err);
+        if (st == PL_DONE) {
             sh->ended = true;
             break;
         }
         if (st != PL_OK)
             return st;
-        uint16_t t = b->type;
-        if (t == BIFF_EOF) {
-            sh->ended = true;
-            break;
-        }
-        if (t == BIFF_BOF) {
-            st = skip_substream(sh, err);
-            if (st == PL_DONE)
-                sh->ended = true;
-            else if (st != PL_OK)
-                return st;
-            continue;
-        }
-        if (t == BIFF_STRING) {
-            if (!sh->pending_string)
-                continue;
-            sh->pending_string = false;
-            if ((st = on_cell(sh, t, 0, 0, err)) != PL_OK)
-                return st;
-            continue;
-        }
-        if (!is_cell_record(t))
-            continue;
-        if (b->len < 6)
-            return short_record(sh, err);
-        sh->pending_string = false;
-        uint32_t row = pl_le16(b->data), col = pl_le16(b->data + 2);
         if (sh->have_row && row != sh->row) {
-            if (row < sh->row)
-                return pl_error_set(err, PL_EUNSUPPORTED, sh->x->path,
-                                    "sheet '%s' stores row %u after row %u: cells out of row order are not supported",
-                                    sh->name, row + 1, sh->row + 1);
+            if (row < sh->row) /* the order check at open makes this a changed file */
+                return pl_error_set(err, PL_EFORMAT, sh->x->path, "sheet '%s' changed while reading", sh->name);
             if (sh->n > 0) {
-                pl_biff_push_back(b);
-                return emit_row(sh, row_index, cells, n, err);
+                pl_biff_push_back(&sh->x->biff);
+                return emit(sh, sh->cells, sh->n, row_index, cells, n, err);
             }
         }
         sh->have_row = true;
-        sh->row = row;
-        if ((st = on_cell(sh, t, col, pl_le16(b->data + 4), err)) != PL_OK)
+        if ((st = take_cell(sh, row, err)) != PL_OK)
             return st;
     }
     if (sh->have_row && sh->n > 0)
-        return emit_row(sh, row_index, cells, n, err);
+        return emit(sh, sh->cells, sh->n, row_index, cells, n, err);
     return PL_DONE;
+}
+
+/* One pass over the sheet's records: are the cells in row order? If not, a second pass counts the cells of each
+ * row for the windows. Leaves the reader at the sheet's first record. */
+static pl_status check_order(xls_sheet *sh, pl_error *err)
+{
+    uint32_t row = 0, last = 0;
+    bool ordered = true;
+    pl_status st;
+    while ((st = next_cell_record(sh, &row, err)) == PL_OK) {
+        if (row < last) {
+            ordered = false;
+            break;
+        }
+        last = row;
+    }
+    if (st != PL_OK && st != PL_DONE)
+        return st;
+    if (!ordered) {
+        sh->row_cells = pl_calloc(XLS_ROWS, sizeof *sh->row_cells, "sheet row index", err);
+        if (!sh->row_cells)
+            return located(sh, err);
+        st = pl_biff_seek(&sh->x->biff, sh->body, err);
+        while (st == PL_OK && (st = next_cell_record(sh, &row, err)) == PL_OK) {
+            const pl_biff *b = &sh->x->biff;
+            uint32_t k = b->type == BIFF_MULRK && b->len >= 12 ? (b->len - 6) / 6 : 1;
+            sh->row_cells[row] = sh->row_cells[row] + k < sh->row_cells[row] ? UINT32_MAX : sh->row_cells[row] + k;
+        }
+        if (st != PL_DONE)
+            return st;
+    }
+    sh->pending_string = false;
+    return pl_biff_seek(&sh->x->biff, sh->body, err);
 }
 
 pl_status pl_xls_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *err)
@@ -337,6 +453,9 @@ pl_status pl_xls_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error
     if (st == PL_DONE || (st == PL_OK && (x->biff.type != BIFF_BOF || x->biff.len < 4)))
         st = pl_error_set(err, PL_EFORMAT, x->path, "corrupt workbook: sheet '%s' does not start with BOF (offset %u)",
                           sh->name, x->sheet_offset[sheet]);
+    sh->body = pl_cfb_stream_tell(x->st);
+    if (st == PL_OK)
+        st = check_order(sh, err);
     if (st != PL_OK) {
         pl_xls_sheet_close(s);
         return st;
@@ -351,6 +470,7 @@ void pl_xls_sheet_close(pl_sheet *s)
         return;
     pl_free(sh->cells);
     pl_free(sh->out);
+    pl_free(sh->row_cells);
     pl_bytes_free(&sh->text);
     pl_free(sh);
     s->impl = NULL;
