@@ -6,8 +6,9 @@ from harness import Checks, plateau, testdata
 
 c = Checks("trim_shards")
 src = testdata("lasertrim", "SystemB")
-COLS = ("track, valid, n, sigma, threshold, sigma_pass, lin_spec, offset, lin_err_shifted, fail_points, lin_pass, "
-        "r_change, risk, status, x, e")
+COLS = ", ".join("t." + c for c in ("track", "valid", "n", "sigma", "threshold", "sigma_pass", "lin_spec", "offset",
+                                      "lin_err_shifted", "fail_points", "lin_pass", "r_change", "risk", "status", "x",
+                                      "e"))
 
 
 def results(out):
