@@ -24,7 +24,7 @@ void pl_bundle_options_default(pl_bundle_options *o)
     o->plots = true;
     o->plot_format = "png";
     o->chunk_samples = 65536;
-    o->row_group_bytes = (size_t)2 << 20;
+    o->row_group_bytes = (size_t)1 << 20;
 }
 
 static void stem_of(const char *rel, char *buf, size_t size)

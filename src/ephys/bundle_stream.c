@@ -87,7 +87,8 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     pl_table_options topt;
     pl_table_options_default(&topt);
     topt.row_group_bytes = o->row_group_bytes;
-    topt.page_bytes = (size_t)256 << 10; /* four tables of six columns each hold a page: keep pages small */
+    topt.page_bytes = (size_t)256 << 10; /* four tables of seven columns each hold a page: keep pages small */
+    topt.dict_max_bytes = (size_t)128 << 10; /* units, sweeps, rates need a few entries; samples fall back early */
     const char *kv[] = {"plateau.table", pl_bundle_table_kind[t], "plateau.cell", plan->cell};
     topt.kv = kv;
     topt.n_kv = 2; /* pairs */
@@ -100,7 +101,7 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     int rows = (n + GRID_COLS - 1) / GRID_COLS;
     char title[400];
     snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n, n == 1 ? "" : "s");
-    pl_figure_spec spec = {.width_in = 3.2 * cols, .height_in = 2.3 * rows + 0.7, .dpi = 100, .rows = rows,
+    pl_figure_spec spec = {.width_in = 2.8 * cols, .height_in = 2.1 * rows + 0.7, .dpi = 100, .rows = rows,
                            .cols = cols, .title = title};
     return pl_figure_new(&spec, &k->fig, err);
 }

@@ -527,6 +527,15 @@ append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t
         }
         uint64_t key = 0;
         memcpy(&key, src + i * w, w);
+        /* Runs of one value (a sweep number, a rate) reuse the previous entry without a lookup. */
+        if (i > 0 && c->page_nonnull > 0 && (!valid || valid[i - 1]) && !memcmp(src + i * w, src + (i - 1) * w, w)) {
+            if (c->levels)
+                c->levels[c->page_n] = 1;
+            c->page_n++;
+            c->idx[c->page_nonnull] = c->idx[c->page_nonnull - 1];
+            c->page_nonnull++;
+            continue;
+        }
         int64_t e = dict_fixed(c, cfg, key, src + i * w, w, err);
         if (e < 0) {
             if (e == -1)
@@ -564,6 +573,17 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
             continue;
         }
         const uint8_t *s = (const uint8_t *)src[i];
+        /* A run of the same pointer (a bundle's unit for a whole sweep) is the same dictionary entry: skip the
+         * length and the lookup. */
+        if (c->mode == PQ_MODE_DICT && i > 0 && src[i] == src[i - 1] && (!lens || lens[i] == lens[i - 1]) &&
+            c->page_nonnull > 0 && (!valid || valid[i - 1])) {
+            c->idx[c->page_nonnull] = c->idx[c->page_nonnull - 1];
+            if (c->levels)
+                c->levels[c->page_n] = 1;
+            c->page_n++;
+            c->page_nonnull++;
+            continue;
+        }
         size_t len = lens ? lens[i] : strlen(src[i]);
         if (len > PQ_STR_MAX) {
             *st = pl_error_set(err, PL_ELIMIT, NULL, "column '%s': a string of %zu bytes is too long for Parquet",
