@@ -9,10 +9,25 @@
 
 #include "plateau/mem.h"
 
-static void w16(uint8_t *p, int v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void w32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void w64(uint8_t *p, uint64_t v) { w32(p, (uint32_t)v), w32(p + 4, (uint32_t)(v >> 32)); }
-static void wf(uint8_t *p, float f) { uint32_t u; memcpy(&u, &f, 4); w32(p, u); }
+static void w16(uint8_t *p, int v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+static void w32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void w64(uint8_t *p, uint64_t v)
+{
+    w32(p, (uint32_t)v), w32(p + 4, (uint32_t)(v >> 32));
+}
+static void wf(uint8_t *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    w32(p, u);
+}
 static void section(uint8_t *h, int i, uint32_t block, uint32_t bytes, uint64_t count)
 {
     w32(h + 76 + 16 * i, block), w32(h + 80 + 16 * i, bytes), w64(h + 84 + 16 * i, count);

@@ -46,7 +46,8 @@ int main(int argc, char **argv)
     double rate = argc > 1 ? atof(argv[1]) : 50000.0;
     int sweeps = argc > 2 ? atoi(argv[2]) : 40;
     size_t n = (size_t)(1.5 * rate);
-    double *i_pa = malloc(n * sizeof *i_pa), *v = malloc(n * sizeof *v), *times = malloc((size_t)sweeps * sizeof(double));
+    double *i_pa = malloc(n * sizeof *i_pa), *v = malloc(n * sizeof *v),
+           *times = malloc((size_t)sweeps * sizeof(double));
     pl_ephys_params p;
     pl_ephys_params_default(&p);
     pl_ephys_work w;

@@ -16,7 +16,10 @@
 #define RATE 20000.0
 #define BATCH 65536
 
-static double noise(uint64_t i) { return (double)((i * 2654435761ull) % 4294967296ull) / 4294967296.0 - 0.5; }
+static double noise(uint64_t i)
+{
+    return (double)((i * 2654435761ull) % 4294967296ull) / 4294967296.0 - 0.5;
+}
 
 static float signal_mv(uint64_t i)
 {
@@ -35,12 +38,16 @@ int main(int argc, char **argv)
     pl_table_options o;
     pl_table_options_default(&o);
     if (argc > 3)
-        o.codec = !strcmp(argv[3], "snappy") ? PL_CODEC_SNAPPY : !strcmp(argv[3], "none") ? PL_CODEC_NONE : PL_CODEC_ZSTD;
+        o.codec = !strcmp(argv[3], "snappy") ? PL_CODEC_SNAPPY
+                  : !strcmp(argv[3], "none") ? PL_CODEC_NONE
+                                             : PL_CODEC_ZSTD;
     if (argc > 4)
         o.level = atoi(argv[4]);
     pl_col_encoding fenc = PL_ENC_AUTO;
     if (argc > 5)
-        fenc = !strcmp(argv[5], "bss") ? PL_ENC_BYTE_STREAM_SPLIT : !strcmp(argv[5], "plain") ? PL_ENC_PLAIN : PL_ENC_AUTO;
+        fenc = !strcmp(argv[5], "bss")     ? PL_ENC_BYTE_STREAM_SPLIT
+               : !strcmp(argv[5], "plain") ? PL_ENC_PLAIN
+                                           : PL_ENC_AUTO;
     pl_column cols[] = {{"sweep", PL_COL_INT32, false, PL_ENC_AUTO},
                         {"t_s", PL_COL_DOUBLE, false, fenc},
                         {"value", PL_COL_FLOAT, false, fenc},

@@ -18,7 +18,7 @@ static pl_error err;
     do {                                                                                                               \
         if ((x) != PL_OK) {                                                                                            \
             char line_[1024];                                                                                          \
-            fprintf(stderr, "bench_plot: %s\n", pl_error_line(&err, line_, sizeof line_));                          \
+            fprintf(stderr, "bench_plot: %s\n", pl_error_line(&err, line_, sizeof line_));                             \
             exit(1);                                                                                                   \
         }                                                                                                              \
     } while (0)
@@ -91,7 +91,11 @@ static void bench_grid(const char *outdir)
     const size_t per_panel = 1000000;
     double buf[CHUNK];
     pl_figure *fig;
-    pl_figure_spec spec = {.width_in = 15, .height_in = 2.0 * ROWS, .dpi = 100, .rows = ROWS, .cols = COLS,
+    pl_figure_spec spec = {.width_in = 15,
+                           .height_in = 2.0 * ROWS,
+                           .dpi = 100,
+                           .rows = ROWS,
+                           .cols = COLS,
                            .title = "100 sweeps x 1e6 samples"};
     double t0 = now();
     CHECK(pl_figure_new(&spec, &fig, &err));
@@ -131,8 +135,7 @@ static void bench_grid(const char *outdir)
     printf("grid: %d panels, %.0e samples: feed %.2f s wall, %.2f s CPU (%.0f M samples per CPU second; generating "
            "them took %.2f s), PNG %dx%d %.2f s, PDF %.2f s, total %.2f s (wall)\n",
            ROWS * COLS, (double)per_panel * ROWS * COLS, feed, feed_cpu,
-           (double)per_panel * ROWS * COLS / feed_cpu / 1e6, gen,
-           w, h, t2 - t1, t3 - t2, t3 - t0);
+           (double)per_panel * ROWS * COLS / feed_cpu / 1e6, gen, w, h, t2 - t1, t3 - t2, t3 - t0);
     printf("grid: peak RSS %s (VmHWM), peak charged %s\n", pl_format_size((double)pl_rss_peak(), rss, sizeof rss),
            pl_format_size((double)charged, peak, sizeof peak));
 }

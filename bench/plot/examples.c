@@ -19,7 +19,7 @@
     do {                                                                                                               \
         if ((x) != PL_OK) {                                                                                            \
             char line_[1024];                                                                                          \
-            fprintf(stderr, "plot_examples: %s\n", pl_error_line(&err, line_, sizeof line_));                       \
+            fprintf(stderr, "plot_examples: %s\n", pl_error_line(&err, line_, sizeof line_));                          \
             exit(1);                                                                                                   \
         }                                                                                                              \
     } while (0)
@@ -43,7 +43,8 @@ static double membrane(double t, double pa, unsigned *seed)
         if (pa > 40) {
             double period = 0.6 / (pa / 12.0);
             double ph = fmod(t - 0.12, period);
-            if (t > 0.12 && ph < 0.002) v = -45 + 85 * sin(ph / 0.002 * M_PI);
+            if (t > 0.12 && ph < 0.002)
+                v = -45 + 85 * sin(ph / 0.002 * M_PI);
         }
     } else if (t >= 0.7) {
         v += pa * 0.12 * exp(-(t - 0.7) / 0.02);
@@ -55,7 +56,11 @@ static pl_figure *sweeps_figure(void)
 {
     int n = 12, cols = 5, rows = (n + cols - 1) / cols;
     pl_figure *fig;
-    pl_figure_spec spec = {.width_in = 15, .height_in = 2.4 * rows + 0.5, .dpi = 100, .rows = rows, .cols = cols,
+    pl_figure_spec spec = {.width_in = 15,
+                           .height_in = 2.4 * rows + 0.5,
+                           .dpi = 100,
+                           .rows = rows,
+                           .cols = cols,
                            .title = "Cell 2024-03-07_c3 \u2014 current clamp, 12 sweeps"};
     CHECK(pl_figure_new(&spec, &fig, &err));
     double rate = 20000, dur = 1.0;
@@ -73,7 +78,8 @@ static pl_figure *sweeps_figure(void)
         unsigned seed = 7 + (unsigned)s;
         for (size_t i = 0; i < total; i += 4096) {
             size_t m = total - i < 4096 ? total - i : 4096;
-            for (size_t k = 0; k < m; k++) chunk[k] = membrane((double)(i + k) / rate, pa, &seed);
+            for (size_t k = 0; k < m; k++)
+                chunk[k] = membrane((double)(i + k) / rate, pa, &seed);
             CHECK(pl_trace_feed(tr, (double)i / rate, 1 / rate, chunk, m, &err));
         }
     }
@@ -100,7 +106,12 @@ static pl_figure *track_figure(void)
     }
     pl_figure *fig;
     double weights[2] = {3, 1.3};
-    pl_figure_spec spec = {.width_in = 10, .height_in = 7.5, .dpi = 150, .rows = 2, .cols = 1, .row_weights = weights,
+    pl_figure_spec spec = {.width_in = 10,
+                           .height_in = 7.5,
+                           .dpi = 150,
+                           .rows = 2,
+                           .cols = 1,
+                           .row_weights = weights,
                            .title = "8340-1 \u00b7 SN 21145 \u00b7 track 1"};
     CHECK(pl_figure_new(&spec, &fig, &err));
     pl_axes *ax = pl_figure_panel(fig, 0, 0);
@@ -109,14 +120,15 @@ static pl_figure *track_figure(void)
     CHECK(pl_axes_band(ax, pos, lo, hi, N, PL_ALPHA(PL_GREEN, 0.12), "spec band", &err));
     CHECK(pl_axes_line(ax, pos, hi, N, &(pl_style){.color = PL_GREEN, .dash = PL_DASHED, .label = "limits"}, &err));
     CHECK(pl_axes_line(ax, pos, lo, N, &(pl_style){.color = PL_GREEN, .dash = PL_DASHED}, &err));
-    CHECK(pl_axes_line(ax, pos, untrimmed, N,
-                       &(pl_style){.color = PL_GREY, .dash = PL_DASHED, .label = "untrimmed"}, &err));
-    CHECK(pl_axes_line(ax, pos, trimmed, N, &(pl_style){.color = PL_BLUE, .width = 1.4, .label = "trimmed (offset applied)"},
+    CHECK(pl_axes_line(ax, pos, untrimmed, N, &(pl_style){.color = PL_GREY, .dash = PL_DASHED, .label = "untrimmed"},
                        &err));
-    CHECK(pl_axes_line(ax, fx, fy, (size_t)nf,
-                       &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CROSS, .marker_size = 6,
-                                   .label = "fail points"},
-                       &err));
+    CHECK(pl_axes_line(ax, pos, trimmed, N,
+                       &(pl_style){.color = PL_BLUE, .width = 1.4, .label = "trimmed (offset applied)"}, &err));
+    CHECK(pl_axes_line(
+        ax, fx, fy, (size_t)nf,
+        &(pl_style){
+            .color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CROSS, .marker_size = 6, .label = "fail points"},
+        &err));
     CHECK(pl_axes_hline(ax, 0, &(pl_style){.color = 0xFF909090u, .width = 0.6}, &err));
     char metrics[256];
     snprintf(metrics, sizeof metrics,
@@ -163,8 +175,9 @@ static pl_figure *bars_figure(void)
 static pl_figure *models_figure(void)
 {
     enum { N = 12 };
-    static const char *names[N] = {"8340-1 Rev C", "8340-2", "8412-0 Rev A", "8412-1", "8501-3 Rev B", "8501-4",
-                                   "8620-0",       "8620-1 Rev D", "8733-2", "8733-5 Rev A", "8810-0", "8999-9 prototype"};
+    static const char *names[N] = {"8340-1 Rev C", "8340-2",       "8412-0 Rev A", "8412-1",
+                                   "8501-3 Rev B", "8501-4",       "8620-0",       "8620-1 Rev D",
+                                   "8733-2",       "8733-5 Rev A", "8810-0",       "8999-9 prototype"};
     names[0] = "8340-1 Rev C (LS)";
     double rate[N];
     uint32_t colors[N];
@@ -190,7 +203,8 @@ static pl_figure *hist_figure(void)
     unsigned seed = 11;
     for (int i = 0; i < N; i++) {
         double g = 0;
-        for (int k = 0; k < 6; k++) g += noise(&seed);
+        for (int k = 0; k < 6; k++)
+            g += noise(&seed);
         sigma[i] = 0.0018 + 0.0006 * g / 0.7;
     }
     pl_figure *fig;
@@ -199,11 +213,10 @@ static pl_figure *hist_figure(void)
     pl_axes_title(ax, "Sigma gradient, 5000 tracks");
     pl_axes_labels(ax, "Sigma gradient (V/mm)", "Tracks");
     CHECK(pl_axes_hist(ax, sigma, N, 40, 0, 0, &(pl_style){.color = PL_SKYBLUE}, &err));
-    CHECK(pl_axes_vline(ax, 0.0030, &(pl_style){.color = PL_RED, .dash = PL_DASHED, .width = 1.5, .label = "fail 0.0030"},
-                        &err));
-    CHECK(pl_axes_vline(ax, 0.0026, &(pl_style){.color = PL_ORANGE, .dash = PL_DASHED, .width = 1.5,
-                                                .label = "warn 0.0026"},
-                        &err));
+    CHECK(pl_axes_vline(ax, 0.0030,
+                        &(pl_style){.color = PL_RED, .dash = PL_DASHED, .width = 1.5, .label = "fail 0.0030"}, &err));
+    CHECK(pl_axes_vline(
+        ax, 0.0026, &(pl_style){.color = PL_ORANGE, .dash = PL_DASHED, .width = 1.5, .label = "warn 0.0026"}, &err));
     return fig;
 }
 
@@ -235,7 +248,8 @@ int main(int argc, char **argv)
     pl_figure_free(track);
     pl_figure_free(bars);
     pl_figure_free(hist);
-    printf("plot_examples: wrote sweeps.png sweeps.svg track.png track.jpg bars.png hist.png models.png summary.pdf to %s\n",
+    printf("plot_examples: wrote sweeps.png sweeps.svg track.png track.jpg bars.png hist.png models.png summary.pdf to "
+           "%s\n",
            argv[1]);
     return 0;
 }

@@ -2,8 +2,8 @@
  *
  * Every output is written under a temporary name in its destination folder and renamed into place when complete,
  * so a file under its final name is always whole. Temporary names are registered so that SIGINT/SIGTERM (after
- * pl_cleanup_install) removes them; a kill -9 can leave one, and pl_cleanup_stale() removes leftovers of dead processes.
- * Temporary names start with ".plateau-tmp-" so they are never mistaken for outputs. */
+ * pl_cleanup_install) removes them; a kill -9 can leave one, and pl_cleanup_stale() removes leftovers of dead
+ * processes. Temporary names start with ".plateau-tmp-" so they are never mistaken for outputs. */
 #ifndef PLATEAU_AFILE_H
 #define PLATEAU_AFILE_H
 
@@ -22,8 +22,8 @@ extern "C" {
 typedef struct pl_afile {
     char final_path[PL_PATH_MAX];
     char tmp_path[PL_PATH_MAX];
-    FILE *fp;  /* open for writing on the temporary file; NULL after pl_afile_reserve */
-    int slot;  /* registry slot for signal cleanup, -1 if none */
+    FILE *fp; /* open for writing on the temporary file; NULL after pl_afile_reserve */
+    int slot; /* registry slot for signal cleanup, -1 if none */
     bool open;
 } pl_afile;
 

@@ -21,19 +21,20 @@ extern "C" {
 #endif
 
 typedef struct pl_batch_input {
-    char path[PL_PATH_MAX];  /* as given or found */
-    char rel[PL_PATH_MAX];   /* relative to the root it was found under ("sub-01/cell.nwb"; the name for a file given directly) */
+    char path[PL_PATH_MAX]; /* as given or found */
+    char rel[PL_PATH_MAX];  /* relative to the root it was found under ("sub-01/cell.nwb"; the name for a file given
+                               directly) */
     uint64_t size;
-    const char *format;      /* "nwb", "abf", "xlsx", "xls", or NULL when unknown */
-    char content_hash[65];   /* SHA-256 of the content, filled in by the engine before the job runs ("" if unknown) */
+    const char *format;    /* "nwb", "abf", "xlsx", "xls", or NULL when unknown */
+    char content_hash[65]; /* SHA-256 of the content, filled in by the engine before the job runs ("" if unknown) */
 } pl_batch_input;
 
 /* What a job reports for one file. */
 typedef struct pl_job_outcome {
-    bool skipped;            /* already complete (same content): counted as skipped, not failed */
-    char summary[256];       /* one line for people: "97 sweeps, 19.4 M samples" or why it was skipped */
-    char extra_json[2048];   /* JSON object members for the log: "\"sweeps\":97"; may be empty */
-    uint64_t work_units;     /* samples, rows, ... (for throughput); may be 0 */
+    bool skipped;          /* already complete (same content): counted as skipped, not failed */
+    char summary[256];     /* one line for people: "97 sweeps, 19.4 M samples" or why it was skipped */
+    char extra_json[2048]; /* JSON object members for the log: "\"sweeps\":97"; may be empty */
+    uint64_t work_units;   /* samples, rows, ... (for throughput); may be 0 */
 } pl_job_outcome;
 
 /* Processes one input. Returns PL_OK (done or skipped) or an error for this file only. */
@@ -42,28 +43,28 @@ typedef pl_status (*pl_job_fn)(void *ctx, const pl_batch_input *in, pl_job_outco
 typedef size_t (*pl_job_estimate_fn)(void *ctx, const pl_batch_input *in);
 
 typedef struct pl_batch_options {
-    const char *label;          /* "convert", "trim" (progress bar, summary) */
-    int jobs;                   /* worker processes; 0 = number of cores */
-    size_t memory_limit;        /* shared by all workers; 0 = unlimited */
-    double timeout_s;           /* per file; 0 = none */
+    const char *label;   /* "convert", "trim" (progress bar, summary) */
+    int jobs;            /* worker processes; 0 = number of cores */
+    size_t memory_limit; /* shared by all workers; 0 = unlimited */
+    double timeout_s;    /* per file; 0 = none */
     pl_progress_mode progress;
-    const char *log_path;       /* JSON lines; may be NULL */
-    const char *ledger_dir;     /* folder for the ledger (ledger.sqlite); NULL = no ledger */
+    const char *log_path;         /* JSON lines; may be NULL */
+    const char *ledger_dir;       /* folder for the ledger (ledger.sqlite); NULL = no ledger */
     int shard_index, shard_count; /* 1-based; shard_count 0 = all */
-    bool force;                 /* ignore the ledger's "done" */
-    bool quiet;                 /* no per-file lines */
+    bool force;                   /* ignore the ledger's "done" */
+    bool quiet;                   /* no per-file lines */
     int verbose;
-    bool in_process;            /* run jobs in this process, one at a time (debugging; no crash isolation) */
+    bool in_process; /* run jobs in this process, one at a time (debugging; no crash isolation) */
 } pl_batch_options;
 
 typedef struct pl_batch_summary {
     size_t total, done, skipped, failed;
     size_t failed_by_code[PL_EINTERNAL + 1]; /* failures counted by pl_status */
-    double seconds;             /* wall time of the whole batch */
-    double job_seconds;         /* sum of the files' own times */
-    size_t peak_rss;            /* largest worker peak RSS */
-    size_t peak_charged;        /* largest peak of memory charged to a worker's budget */
-    size_t peak_tree_rss;       /* largest sum of RSS over the parent and its running workers */
+    double seconds;                          /* wall time of the whole batch */
+    double job_seconds;                      /* sum of the files' own times */
+    size_t peak_rss;                         /* largest worker peak RSS */
+    size_t peak_charged;                     /* largest peak of memory charged to a worker's budget */
+    size_t peak_tree_rss;                    /* largest sum of RSS over the parent and its running workers */
     uint64_t work_units;
 } pl_batch_summary;
 

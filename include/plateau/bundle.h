@@ -17,12 +17,12 @@ extern "C" {
 #endif
 
 typedef struct pl_bundle_options {
-    const char *out_root;     /* OUT: bundles go to OUT/<input's relative folder>/<file stem>/ */
-    bool plots;               /* grid plots of every table */
-    const char *plot_format;  /* "png" (default), "svg", "pdf", "jpeg" */
-    bool force;               /* rebuild a bundle already complete for the same source content */
-    size_t chunk_samples;     /* samples read per chunk; 0 = 65536 */
-    size_t row_group_bytes;   /* Parquet row-group budget per table; 0 = 2 MiB */
+    const char *out_root;    /* OUT: bundles go to OUT/<input's relative folder>/<file stem>/ */
+    bool plots;              /* grid plots of every table */
+    const char *plot_format; /* "png" (default), "svg", "pdf", "jpeg" */
+    bool force;              /* rebuild a bundle already complete for the same source content */
+    size_t chunk_samples;    /* samples read per chunk; 0 = 65536 */
+    size_t row_group_bytes;  /* Parquet row-group budget per table; 0 = 2 MiB */
 } pl_bundle_options;
 
 void pl_bundle_options_default(pl_bundle_options *o);

@@ -21,9 +21,9 @@ typedef struct pl_nwb_gen_options {
     double scale;
     int sweeps;
     uint64_t seed;
-    int compress;  /* gzip-4 + shuffle in 8192-sample chunks, as MIES writes */
-    int int16;     /* int16 counts with conversion/offset instead of float32 */
-    int tables;    /* icephys metadata tables */
+    int compress; /* gzip-4 + shuffle in 8192-sample chunks, as MIES writes */
+    int int16;    /* int16 counts with conversion/offset instead of float32 */
+    int tables;   /* icephys metadata tables */
 } pl_nwb_gen_options;
 
 void pl_nwb_gen_options_default(pl_nwb_gen_options *o);

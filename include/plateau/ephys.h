@@ -17,45 +17,45 @@ extern "C" {
 
 typedef struct pl_ephys_params {
     /* 1 sweep classification */
-    double stimulus_threshold_pA;   /* 5: a stimulus run is |I| above this */
-    double baseline_threshold_pA;   /* 0.01 (ABF: 5): the baseline run is |I| below this */
-    double min_stimulus_s;          /* 0.3 */
-    double level_change_window_ms;  /* 1: runs are split where the level changes for this long (0: never, as the
-                                       original, which merged a test pulse and the step that follows it) */
-    double min_flat_ratio;          /* 0.70: share of the run within square_level of the maximum */
-    double square_level;            /* 0.9 */
-    double no_step_mode_share;      /* 0.9: a sweep without a step is valid when one value covers this share */
-    double fallback_baseline_ms;    /* 10: baseline when no run below the baseline threshold exists */
-    double artifact_d2_mV_s2;       /* 20e9: |d2V/dt2| limit where V <= 0 mV inside the stimulus window */
+    double stimulus_threshold_pA;  /* 5: a stimulus run is |I| above this */
+    double baseline_threshold_pA;  /* 0.01 (ABF: 5): the baseline run is |I| below this */
+    double min_stimulus_s;         /* 0.3 */
+    double level_change_window_ms; /* 1: runs are split where the level changes for this long (0: never, as the
+                                      original, which merged a test pulse and the step that follows it) */
+    double min_flat_ratio;         /* 0.70: share of the run within square_level of the maximum */
+    double square_level;           /* 0.9 */
+    double no_step_mode_share;     /* 0.9: a sweep without a step is valid when one value covers this share */
+    double fallback_baseline_ms;   /* 10: baseline when no run below the baseline threshold exists */
+    double artifact_d2_mV_s2;      /* 20e9: |d2V/dt2| limit where V <= 0 mV inside the stimulus window */
     /* 2 low-pass, 3 cleaning */
-    double lowpass_min_rate_Hz;     /* 40e3 */
-    double lowpass_cutoff_Hz;       /* 20e3 */
-    int lowpass_order;              /* 4 */
-    double median_kernel_ms;        /* 4: odd, >= 3 samples */
+    double lowpass_min_rate_Hz; /* 40e3 */
+    double lowpass_cutoff_Hz;   /* 20e3 */
+    int lowpass_order;          /* 4 */
+    double median_kernel_ms;    /* 4: odd, >= 3 samples */
     /* 5 spikes */
-    double pre_ms;                  /* 4.5 */
-    double post_ms;                 /* 20 */
-    double threshold_fraction;      /* 0.05 of max dV/dt */
-    double fast_trough_fraction;    /* 0.01 of min dV/dt */
-    double peak_height_mV;          /* -10 */
-    double prominence_mV;           /* 20 */
-    double min_peak_distance_ms;    /* 2 */
+    double pre_ms;                   /* 4.5 */
+    double post_ms;                  /* 20 */
+    double threshold_fraction;       /* 0.05 of max dV/dt */
+    double fast_trough_fraction;     /* 0.01 of min dV/dt */
+    double peak_height_mV;           /* -10 */
+    double prominence_mV;            /* 20 */
+    double min_peak_distance_ms;     /* 2 */
     double min_threshold_to_peak_mV; /* 15 */
-    double bin_ms;                  /* 50 */
-    double current_round_pA;        /* 5 */
+    double bin_ms;                   /* 50 */
+    double current_round_pA;         /* 5 */
     /* 6 kink */
-    double kink_start_fraction;     /* 0.25 of max dV/dt */
-    double kink_min_ratio;          /* 0.25 */
-    double kink_min_depth;          /* 0.40 */
-    double kink_min_interval_ms;    /* 0.04 */
+    double kink_start_fraction;  /* 0.25 of max dV/dt */
+    double kink_min_ratio;       /* 0.25 */
+    double kink_min_depth;       /* 0.40 */
+    double kink_min_interval_ms; /* 0.04 */
     /* 7 Savitzky-Golay baseline */
-    double savgol_window_fraction;  /* 0.100025 of the baseline duration */
-    int savgol_polyorder;           /* 3 */
-    double mean_window_ms;          /* 25 */
+    double savgol_window_fraction; /* 0.100025 of the baseline duration */
+    int savgol_polyorder;          /* 3 */
+    double mean_window_ms;         /* 25 */
     /* 8 input resistance, 9 sag */
-    int rin_sweeps;                 /* 8 */
-    double sag_window_ms;           /* 80 */
-    double sag_end_gap_ms;          /* 1 */
+    int rin_sweeps;        /* 8 */
+    double sag_window_ms;  /* 80 */
+    double sag_end_gap_ms; /* 1 */
 } pl_ephys_params;
 
 void pl_ephys_params_default(pl_ephys_params *p);
@@ -66,18 +66,18 @@ pl_status pl_ephys_params_set(pl_ephys_params *p, const char *name, const char *
 size_t pl_ephys_params_json(const pl_ephys_params *p, char *buf, size_t size);
 
 typedef struct pl_ephys_spike {
-    int index;                      /* 0-based within the sweep */
+    int index;                                                      /* 0-based within the sweep */
     size_t i_peak, i_threshold, i_upstroke, i_downstroke, i_trough; /* sample indices within the sweep */
     double t_peak_s, t_threshold_s, t_fast_trough_s;
-    double peak_ms_from_stim;       /* peak time after the stimulus start, ms */
+    double peak_ms_from_stim; /* peak time after the stimulus start, ms */
     double peak_mV, threshold_mV, threshold_to_peak_mV, threshold_to_peak_ms;
     double fast_trough_mV, upstroke_mV_ms, downstroke_mV_ms;
     double upstroke_to_peak_ms, upstroke_to_peak_mV, peak_to_downstroke_ms, peak_to_trough_ms;
-    double height_mV;               /* peak - fast trough */
-    double half_height_mV;          /* the voltage half way from the trough to the peak */
-    double width_ms;                /* width at half height */
+    double height_mV;      /* peak - fast trough */
+    double half_height_mV; /* the voltage half way from the trough to the peak */
+    double width_ms;       /* width at half height */
     double threshold_to_trough_ms, upstroke_downstroke_ratio;
-    double isi_ms;                  /* from the previous spike's peak; NAN for the first */
+    double isi_ms; /* from the previous spike's peak; NAN for the first */
     int kink_count;
     double kink_interval_ms, kink_ratio, kink_height_mV_ms, kink_slope_mV_ms2;
 } pl_ephys_spike;
@@ -92,7 +92,7 @@ typedef struct pl_ephys_sweep {
     char note[PL_EPHYS_REASON_MAX];   /* what was assumed (fallback baseline, no step, ...) */
     double rate_Hz;
     size_t samples;
-    double stimulus_level_pA;         /* mode of round(I, 1) over the stimulus window, ties smallest */
+    double stimulus_level_pA; /* mode of round(I, 1) over the stimulus window, ties smallest */
     double baseline_start_s, baseline_end_s, stimulus_start_s, stimulus_end_s; /* first and last sample times */
     size_t i_baseline_start, i_baseline_end, i_stimulus_start, i_stimulus_end; /* the same as sample indices */
     bool lowpass_applied, median_applied;
@@ -111,9 +111,9 @@ typedef struct pl_ephys_sweep {
     double middle_first_width, middle_first_threshold_to_peak, middle_first_fast_trough;
     double last_first_width, last_first_threshold_to_peak, last_first_fast_trough;
     double pct_spikes_with_kink, avg_kink_interval_ms, avg_kink_ratio, avg_kink_height_mV_ms, avg_kink_slope_mV_ms2;
-    double injected_current_pA;       /* stimulus level rounded to current_round_pA */
+    double injected_current_pA; /* stimulus level rounded to current_round_pA */
     /* 7 Savitzky-Golay baseline */
-    int savgol_window;                /* samples; 0 when not computed */
+    int savgol_window; /* samples; 0 when not computed */
     double filtered_rmp_mV, frequency_pre_filter_Hz, frequency_post_filter_Hz;
     double drift_range_mV, d_std_mV, normalized_signal_variability, filtered_rmp_derivative_mV_s;
     /* 8 input resistance inputs, 9 sag */
@@ -125,7 +125,7 @@ typedef struct pl_ephys_sweep {
 typedef struct pl_ephys_work {
     double *v, *dvdt, *tmp;
     size_t cap;
-    pl_ephys_spike *spikes;           /* the last analysed sweep's spikes, sweep.n_spikes of them */
+    pl_ephys_spike *spikes; /* the last analysed sweep's spikes, sweep.n_spikes of them */
     size_t spikes_cap;
 } pl_ephys_work;
 
@@ -145,7 +145,7 @@ typedef struct pl_ephys_cell {
     int rmp_n, filtered_rmp_n;
     int rin_n;
     double rin_current_pA[32], rin_voltage_mV[32];
-    double rheobase_pA;               /* NAN until a spiking sweep is seen */
+    double rheobase_pA; /* NAN until a spiking sweep is seen */
     /* results of pl_ephys_cell_finish */
     double grand_rmp_mV, filtered_grand_rmp_mV, input_resistance_MOhm, input_resistance_r;
 } pl_ephys_cell;
@@ -165,7 +165,7 @@ void pl_ephys_sweep_dropped(pl_ephys_sweep *out, int sweep, size_t n, double rat
  * section. A bundle analysed with the same parameters is skipped unless force. */
 typedef struct pl_ephys_analyze_options {
     pl_ephys_params params;
-    bool baseline_threshold_given;  /* else ABF bundles use 5 pA (design: ABF baseline threshold) */
+    bool baseline_threshold_given; /* else ABF bundles use 5 pA (design: ABF baseline threshold) */
     bool plots;
     bool force;
 } pl_ephys_analyze_options;
@@ -173,13 +173,14 @@ typedef struct pl_ephys_analyze_options {
 struct pl_batch_input;
 struct pl_job_outcome;
 void pl_ephys_analyze_options_default(pl_ephys_analyze_options *o);
+/* "NAME=VALUE" (the --set option): changes one analysis constant, noting an explicit baseline threshold. */
+pl_status pl_ephys_analyze_options_set(pl_ephys_analyze_options *o, const char *assignment, pl_error *err);
 /* Bundles under the given paths (a bundle folder, its manifest.json, or a folder searched recursively): inputs
  * whose path is the bundle's manifest.json. *out is pl_alloc'd. */
 pl_status pl_ephys_find_bundles(char *const *paths, size_t n_paths, struct pl_batch_input **out, size_t *n_out,
                                 pl_error *err);
 /* The batch job analysing one bundle (in->path = its manifest.json); ctx is a const pl_ephys_analyze_options*. */
-pl_status pl_ephys_analyze_job(void *ctx, const struct pl_batch_input *in, struct pl_job_outcome *out,
-                               pl_error *err);
+pl_status pl_ephys_analyze_job(void *ctx, const struct pl_batch_input *in, struct pl_job_outcome *out, pl_error *err);
 size_t pl_ephys_analyze_estimate(void *ctx, const struct pl_batch_input *in);
 
 #ifdef __cplusplus

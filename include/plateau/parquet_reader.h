@@ -26,10 +26,10 @@ typedef struct pl_pq_scan pl_pq_scan;
 
 typedef struct pl_pq_column_info {
     const char *name;
-    pl_col_type type;   /* how values are delivered; INT64 timestamps in ms/ns arrive as microseconds */
+    pl_col_type type; /* how values are delivered; INT64 timestamps in ms/ns arrive as microseconds */
     bool nullable;
-    bool supported;     /* false: the column can be listed but not scanned (nested, INT96, fixed-length, ...) */
-    int physical_type;  /* the Parquet physical type number */
+    bool supported;    /* false: the column can be listed but not scanned (nested, INT96, fixed-length, ...) */
+    int physical_type; /* the Parquet physical type number */
 } pl_pq_column_info;
 
 pl_status pl_pq_open(const char *path, pl_pq_reader **out, pl_error *err);

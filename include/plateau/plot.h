@@ -71,33 +71,40 @@ extern "C" {
 #define PL_TICKS_MAX 16
 
 /* ---- colours: 0xAARRGGBB. Alpha 0 means "automatic" (the panel's next palette colour), so a zeroed style works. */
-#define PL_BLUE      0xFF0072B2u /* Okabe-Ito, the order the palette cycles through */
+#define PL_BLUE 0xFF0072B2u /* Okabe-Ito, the order the palette cycles through */
 #define PL_VERMILION 0xFFD55E00u
-#define PL_GREEN     0xFF009E73u
-#define PL_ORANGE    0xFFE69F00u
-#define PL_PURPLE    0xFFCC79A7u
-#define PL_SKYBLUE   0xFF56B4E9u
-#define PL_YELLOW    0xFFF0E442u
-#define PL_BLACK     0xFF000000u
-#define PL_GREY      0xFF7F7F7Fu
-#define PL_RED       0xFFC8102Eu /* a plain red for fail markers (vermilion stays in the palette) */
+#define PL_GREEN 0xFF009E73u
+#define PL_ORANGE 0xFFE69F00u
+#define PL_PURPLE 0xFFCC79A7u
+#define PL_SKYBLUE 0xFF56B4E9u
+#define PL_YELLOW 0xFFF0E442u
+#define PL_BLACK 0xFF000000u
+#define PL_GREY 0xFF7F7F7Fu
+#define PL_RED 0xFFC8102Eu /* a plain red for fail markers (vermilion stays in the palette) */
 /* The same colour with another opacity (0..1): PL_ALPHA(PL_BLUE, 0.2) for a shaded band. */
-#define PL_ALPHA(c, a) (((uint32_t)((a) * 255.0 + 0.5) << 24) | ((uint32_t)(c) & 0xFFFFFFu))
+#define PL_ALPHA(c, a) (((uint32_t)((a)*255.0 + 0.5) << 24) | ((uint32_t)(c)&0xFFFFFFu))
 
 /* The i-th colour of the colour-blind-safe palette (Okabe-Ito, cycling). */
 uint32_t pl_palette(int i);
 
 /* ---- styles (a zeroed pl_style, or NULL, is a solid 1 pt line in the next palette colour, no marker, no label) */
 typedef enum { PL_SOLID = 0, PL_DASHED, PL_DOTTED, PL_NOLINE } pl_dash;
-typedef enum { PL_MARK_NONE = 0, PL_MARK_CIRCLE, PL_MARK_SQUARE, PL_MARK_TRIANGLE, PL_MARK_CROSS, PL_MARK_PLUS } pl_marker;
+typedef enum {
+    PL_MARK_NONE = 0,
+    PL_MARK_CIRCLE,
+    PL_MARK_SQUARE,
+    PL_MARK_TRIANGLE,
+    PL_MARK_CROSS,
+    PL_MARK_PLUS
+} pl_marker;
 
 typedef struct pl_style {
-    uint32_t color;      /* 0xAARRGGBB; 0 = next palette colour */
-    double width;        /* line width in points; 0 = 1 pt (0.8 pt for traces) */
+    uint32_t color; /* 0xAARRGGBB; 0 = next palette colour */
+    double width;   /* line width in points; 0 = 1 pt (0.8 pt for traces) */
     pl_dash dash;
     pl_marker marker;
-    double marker_size;  /* points; 0 = 5 pt */
-    const char *label;   /* legend entry; NULL = not in the legend */
+    double marker_size; /* points; 0 = 5 pt */
+    const char *label;  /* legend entry; NULL = not in the legend */
 } pl_style;
 
 /* Where a legend or text box sits inside the plot area. BEST: the corner where it covers the least data (and no
@@ -159,15 +166,16 @@ pl_status pl_trace_feed_float(pl_trace *tr, double start, double step, const flo
 /* Finite y range seen so far; false when no finite sample arrived yet. */
 bool pl_trace_yrange(const pl_trace *tr, double *lo, double *hi);
 
-/* ---- small series (arrays copied). x may be NULL in pl_axes_line: then x = 0, 1, 2, ... Non-finite points are gaps. */
+/* ---- small series (arrays copied). x may be NULL in pl_axes_line: then x = 0, 1, 2, ... Non-finite points are gaps.
+ */
 pl_status pl_axes_line(pl_axes *ax, const double *x, const double *y, size_t n, const pl_style *style, pl_error *err);
 /* Shaded band between lo[i] and hi[i]; color 0 = light grey. */
 pl_status pl_axes_band(pl_axes *ax, const double *x, const double *lo, const double *hi, size_t n, uint32_t color,
                        const char *label, pl_error *err);
 /* Bars at x = 0..n-1 with category labels under them (labels may be NULL: numbered); colors (n entries) may be NULL:
  * all bars in style->color. */
-pl_status pl_axes_bars(pl_axes *ax, const double *heights, const char *const *labels, const uint32_t *colors,
-                       size_t n, const pl_style *style, pl_error *err);
+pl_status pl_axes_bars(pl_axes *ax, const double *heights, const char *const *labels, const uint32_t *colors, size_t n,
+                       const pl_style *style, pl_error *err);
 /* Histogram of values (non-finite ones ignored) in `bins` equal bins over [lo, hi]; lo >= hi: the data's range. */
 pl_status pl_axes_hist(pl_axes *ax, const double *values, size_t n, int bins, double lo, double hi,
                        const pl_style *style, pl_error *err);
@@ -198,12 +206,12 @@ void pl_pdf_abort(pl_pdf *doc);
 
 /* ---- ticks (what the axes use; public for tests and for callers that label things themselves) */
 typedef struct pl_ticks {
-    int n;                   /* number of ticks, 0..PL_TICKS_MAX */
-    double v[PL_TICKS_MAX];  /* tick values, increasing, all within [min(lo,hi), max(lo,hi)] */
-    double step;             /* 1, 2 or 5 x 10^k */
-    int scale_exp;           /* labels show v / 10^scale_exp (0 unless values are huge or tiny) */
-    double offset;           /* labels show (v - offset) first (0 unless the range is narrow far from zero) */
-    int decimals;            /* digits after the point in labels */
+    int n;                  /* number of ticks, 0..PL_TICKS_MAX */
+    double v[PL_TICKS_MAX]; /* tick values, increasing, all within [min(lo,hi), max(lo,hi)] */
+    double step;            /* 1, 2 or 5 x 10^k */
+    int scale_exp;          /* labels show v / 10^scale_exp (0 unless values are huge or tiny) */
+    double offset;          /* labels show (v - offset) first (0 unless the range is narrow far from zero) */
+    int decimals;           /* digits after the point in labels */
 } pl_ticks;
 
 /* About `target` ticks (2..PL_TICKS_MAX) over [lo, hi] at 1-2-5 steps. Any input is accepted: inverted ranges are

@@ -23,39 +23,39 @@ const char *pl_clamp_name(pl_clamp c); /* "current_clamp", "voltage_clamp", "ize
 const char *pl_role_name(pl_role r);   /* "response", "stimulus" */
 
 typedef struct pl_series_info {
-    char name[256];          /* as in the file: "data_00004_AD0", or "sweep 3 ADC0" for ABF */
-    char location[512];      /* where in the file: HDF5 path, or ABF channel description */
-    char type[64];           /* neurodata_type, or "ADC"/"DAC" */
+    char name[256];     /* as in the file: "data_00004_AD0", or "sweep 3 ADC0" for ABF */
+    char location[512]; /* where in the file: HDF5 path, or ABF channel description */
+    char type[64];      /* neurodata_type, or "ADC"/"DAC" */
     pl_role role;
     pl_clamp clamp;
-    char unit[16];           /* unit of the values read: "mV" or "pA" (or the file's own unit if neither) */
-    double rate_hz;          /* sampling rate; 0 when only timestamps define time */
-    double start_time_s;     /* relative to the session start (NWB starting_time; ABF sweep start) */
+    char unit[16];       /* unit of the values read: "mV" or "pA" (or the file's own unit if neither) */
+    double rate_hz;      /* sampling rate; 0 when only timestamps define time */
+    double start_time_s; /* relative to the session start (NWB starting_time; ABF sweep start) */
     int64_t n_samples;
-    int32_t sweep;           /* sweep number, -1 when none could be found */
-    int32_t channel;         /* ADC/DAC channel or electrode index, -1 when unknown */
-    char stimulus[256];      /* stimulus / protocol description of this sweep, may be empty */
-    bool has_timestamps;     /* time comes from pl_recording_read_times, not start + i/rate */
-    char note[256];          /* e.g. "stimulus synthesised from the epoch table" */
+    int32_t sweep;       /* sweep number, -1 when none could be found */
+    int32_t channel;     /* ADC/DAC channel or electrode index, -1 when unknown */
+    char stimulus[256];  /* stimulus / protocol description of this sweep, may be empty */
+    bool has_timestamps; /* time comes from pl_recording_read_times, not start + i/rate */
+    char note[256];      /* e.g. "stimulus synthesised from the epoch table" */
 } pl_series_info;
 
 typedef struct pl_recording_meta {
-    char format[16];          /* "NWB" or "ABF" */
-    char format_version[32];  /* "2.4.0", "2.9", "1.83" */
-    char identifier[256];     /* NWB identifier / ABF file name stem or GUID */
+    char format[16];             /* "NWB" or "ABF" */
+    char format_version[32];     /* "2.4.0", "2.9", "1.83" */
+    char identifier[256];        /* NWB identifier / ABF file name stem or GUID */
     char session_start_time[64]; /* ISO 8601 as found; empty if unknown or invalid */
     char session_description[512];
     char lab[256];
     char institution[256];
     char experiment_description[1024];
-    char keywords[512];       /* comma separated */
+    char keywords[512]; /* comma separated */
     char subject_id[128];
     char species[128];
     char age[64];
     char sex[32];
     char genotype[256];
-    char protocol[256];       /* ABF protocol path/name */
-    char extra_json[8192];    /* format-specific facts as a JSON object ("{}" when none): ABF channels, tags, ... */
+    char protocol[256];    /* ABF protocol path/name */
+    char extra_json[8192]; /* format-specific facts as a JSON object ("{}" when none): ABF channels, tags, ... */
 } pl_recording_meta;
 
 typedef struct pl_recording pl_recording;

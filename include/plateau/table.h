@@ -18,13 +18,13 @@ extern "C" {
 #endif
 
 typedef enum {
-    PL_COL_BOOL,         /* values: const uint8_t* (0/1) */
-    PL_COL_INT32,        /* const int32_t* */
-    PL_COL_INT64,        /* const int64_t* */
-    PL_COL_FLOAT,        /* const float* */
-    PL_COL_DOUBLE,       /* const double* */
-    PL_COL_STRING,       /* const char *const* (UTF-8) with optional lengths */
-    PL_COL_TIMESTAMP_US  /* const int64_t*: microseconds since 1970-01-01 UTC */
+    PL_COL_BOOL,        /* values: const uint8_t* (0/1) */
+    PL_COL_INT32,       /* const int32_t* */
+    PL_COL_INT64,       /* const int64_t* */
+    PL_COL_FLOAT,       /* const float* */
+    PL_COL_DOUBLE,      /* const double* */
+    PL_COL_STRING,      /* const char *const* (UTF-8) with optional lengths */
+    PL_COL_TIMESTAMP_US /* const int64_t*: microseconds since 1970-01-01 UTC */
 } pl_col_type;
 
 typedef enum { PL_ENC_AUTO = 0, PL_ENC_PLAIN, PL_ENC_DICT, PL_ENC_BYTE_STREAM_SPLIT } pl_col_encoding;
@@ -38,18 +38,18 @@ typedef struct pl_column {
 } pl_column;
 
 typedef struct pl_colbuf {
-    const void *values;       /* n entries (entries where valid[i] == 0 are ignored) */
-    const uint32_t *lengths;  /* strings: byte lengths; NULL means NUL-terminated */
-    const uint8_t *valid;     /* nullable columns: 1 present, 0 null; NULL means all present */
+    const void *values;      /* n entries (entries where valid[i] == 0 are ignored) */
+    const uint32_t *lengths; /* strings: byte lengths; NULL means NUL-terminated */
+    const uint8_t *valid;    /* nullable columns: 1 present, 0 null; NULL means all present */
 } pl_colbuf;
 
 typedef struct pl_table_options {
-    pl_codec codec;             /* default zstd */
-    int level;                  /* codec level; 0 = codec default */
-    size_t page_bytes;          /* default 1 MiB */
-    size_t row_group_bytes;     /* default 32 MiB (compressed bytes buffered per row group) */
-    size_t dict_max_bytes;      /* dictionary past this falls back to PLAIN; default 1 MiB */
-    const char *const *kv;      /* key/value metadata pairs: kv[0]=key0, kv[1]=value0, ...; may be NULL */
+    pl_codec codec;         /* default zstd */
+    int level;              /* codec level; 0 = codec default */
+    size_t page_bytes;      /* default 1 MiB */
+    size_t row_group_bytes; /* default 32 MiB (compressed bytes buffered per row group) */
+    size_t dict_max_bytes;  /* dictionary past this falls back to PLAIN; default 1 MiB */
+    const char *const *kv;  /* key/value metadata pairs: kv[0]=key0, kv[1]=value0, ...; may be NULL */
     size_t n_kv;
 } pl_table_options;
 

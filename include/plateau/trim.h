@@ -30,8 +30,8 @@ extern const double pl_trim_butter_b[6], pl_trim_butter_a[6];
 
 /* Direct form II transposed filter (scipy.signal.lfilter); a[0] must be 1. zi (m-1 values) may be NULL (zero state);
  * when zf is not NULL it receives the final state. x and y may be the same array. */
-void pl_trim_lfilter(const double *b, const double *a, size_t m, const double *x, double *y, size_t n,
-                     const double *zi, double *zf);
+void pl_trim_lfilter(const double *b, const double *a, size_t m, const double *x, double *y, size_t n, const double *zi,
+                     double *zf);
 /* Steady-state initial state for a step input (scipy.signal.lfilter_zi); m <= 9. */
 pl_status pl_trim_lfilter_zi(const double *b, const double *a, size_t m, double *zi, pl_error *err);
 /* Zero-phase forward-backward filter with odd extension of padlen samples (scipy filtfilt, padtype='odd').
@@ -43,7 +43,7 @@ typedef double (*pl_trim_scalar_fn)(void *ctx, double x);
 typedef struct pl_trim_fmin_result {
     double x, fx;
     int evaluations;
-    bool converged;  /* false when maxiter evaluations were used */
+    bool converged; /* false when maxiter evaluations were used */
 } pl_trim_fmin_result;
 /* Bounded Brent minimisation (the published fminbound algorithm as in scipy minimize_scalar(method='bounded')),
  * reproducing its sequence of evaluations. */
@@ -74,13 +74,13 @@ typedef enum { PL_TRIM_OFFSET_MEDIAN = 0, PL_TRIM_OFFSET_BRENT, PL_TRIM_OFFSET_M
  * or the exact optimum from the breakpoint sweep. */
 typedef enum { PL_TRIM_OFFSET_MODE_BRENT = 0, PL_TRIM_OFFSET_MODE_EXACT } pl_trim_offset_mode;
 
-const char *pl_trim_status_name(pl_trim_status s);  /* "PASS", "WARNING", "FAIL", "ERROR" */
-const char *pl_trim_risk_name(pl_trim_risk r);      /* "LOW", "MEDIUM", "HIGH" */
+const char *pl_trim_status_name(pl_trim_status s);               /* "PASS", "WARNING", "FAIL", "ERROR" */
+const char *pl_trim_risk_name(pl_trim_risk r);                   /* "LOW", "MEDIUM", "HIGH" */
 const char *pl_trim_offset_source_name(pl_trim_offset_source s); /* "median", "brent", "mean" */
 
 /* What the analysis needs besides the arrays. NaN when missing. */
 typedef struct pl_trim_track_meta {
-    const char *model;   /* from the file name (threshold rules); may be NULL */
+    const char *model; /* from the file name (threshold rules); may be NULL */
     double unit_length;
     double r_untrim, r_trim;
 } pl_trim_track_meta;
@@ -90,22 +90,22 @@ typedef struct pl_trim_result {
     bool valid;
     char invalid_reason[128];
     size_t n;
-    double travel;            /* max x - min x of all positions */
+    double travel; /* max x - min x of all positions */
     /* sigma */
     double sigma, threshold, sigma_margin, sigma_ratio;
     bool sigma_pass;
     size_t n_gradients;
-    bool filtered;            /* which filter ran: none (N < 15), lfilter, filtfilt */
-    int filter_kind;          /* 0 none, 1 lfilter, 2 filtfilt */
+    bool filtered;   /* which filter ran: none (N < 15), lfilter, filtfilt */
+    int filter_kind; /* 0 none, 1 lfilter, 2 filtfilt */
     /* linearity */
-    double lin_spec;          /* S_lin */
-    double median_offset;     /* med(d) */
-    double offset;            /* used for pass/fail */
+    double lin_spec;      /* S_lin */
+    double median_offset; /* med(d) */
+    double offset;        /* used for pass/fail */
     pl_trim_offset_source offset_source;
-    double brent_offset;      /* where the bounded search ended */
+    double brent_offset; /* where the bounded search ended */
     size_t brent_violations;
     int brent_evaluations;
-    double exact_offset;      /* a point of the true minimum count (middle of the first best interval) */
+    double exact_offset; /* a point of the true minimum count (middle of the first best interval) */
     size_t exact_violations;
     size_t median_violations;
     double lin_err_shifted, lin_err_raw;
@@ -116,7 +116,7 @@ typedef struct pl_trim_result {
     double r_untrim, r_trim, r_change, r_change_pct;
     /* zones */
     double zone_rms[PL_TRIM_ZONES];
-    int worst_zone;           /* 1-based */
+    int worst_zone; /* 1-based */
     double risk_p;
     pl_trim_risk risk;
     pl_trim_status status;
@@ -138,9 +138,9 @@ pl_trim_status pl_trim_file_status(const pl_trim_status *tracks, size_t n);
 /* ---- names and sheets (src/trim/names.c) ---- */
 
 typedef struct pl_trim_name {
-    bool parsed;               /* false: a warning, not a failure */
+    bool parsed;                          /* false: a warning, not a failure */
     char model[64], serial[64], track[8]; /* track: "TA"/"TB" (System B names) or "" */
-    int year, month, day, hour, minute;  /* 0 when absent */
+    int year, month, day, hour, minute;   /* 0 when absent */
     bool has_date;
 } pl_trim_name;
 
@@ -154,10 +154,10 @@ typedef enum { PL_TRIM_SYSTEM_NONE = 0, PL_TRIM_SYSTEM_A, PL_TRIM_SYSTEM_B } pl_
 #define PL_TRIM_MAX_TRACKS 2
 typedef struct pl_trim_sheet_map {
     pl_trim_system system;
-    bool template_only;         /* no track sheets at all */
+    bool template_only; /* no track sheets at all */
     size_t n_tracks;
     struct {
-        char id[16];            /* "TRK1", "TRK2", "default" */
+        char id[16];             /* "TRK1", "TRK2", "default" */
         long untrimmed, trimmed; /* sheet indexes, -1 when absent */
     } track[PL_TRIM_MAX_TRACKS];
 } pl_trim_sheet_map;
@@ -186,8 +186,8 @@ double pl_trim_cell_number(const pl_cell *c);
 typedef struct pl_trim_track {
     char id[16];
     char sheet_trimmed[64], sheet_untrimmed[64];
-    pl_trim_series data;       /* analysed series (trimmed, else untrimmed) */
-    pl_trim_series untrimmed;  /* for plots; n = 0 when absent */
+    pl_trim_series data;      /* analysed series (trimmed, else untrimmed) */
+    pl_trim_series untrimmed; /* for plots; n = 0 when absent */
     pl_trim_track_meta meta;
     pl_trim_result result;
 } pl_trim_track;
@@ -200,16 +200,16 @@ typedef struct pl_trim_file {
     bool template_only;
     size_t n_tracks;
     pl_trim_track track[PL_TRIM_MAX_TRACKS];
-    double file_date;          /* Excel days from the name or metadata, NaN when unknown */
+    double file_date; /* Excel days from the name or metadata, NaN when unknown */
     pl_trim_status status;
-    char note[256];            /* warnings (a name that did not parse) */
+    char note[256]; /* warnings (a name that did not parse) */
 } pl_trim_file;
 
 /* What loading needs from one sheet: its rows in order, then its named cells. The workbook path wraps pl_sheet;
  * the test drivers wrap JSON dumps. */
 typedef struct pl_trim_sheet_feed {
     pl_status (*next)(void *ctx, const pl_row **row, pl_error *err); /* PL_OK, PL_DONE or an error */
-    const pl_cell *(*cell)(void *ctx, const char *ref);            /* a captured named cell or NULL */
+    const pl_cell *(*cell)(void *ctx, const char *ref);              /* a captured named cell or NULL */
     void *ctx;
 } pl_trim_sheet_feed;
 
@@ -243,8 +243,8 @@ pl_status pl_trim_db_end_batch(pl_trim_db *db, int64_t batch_id, size_t total, s
 /* Whether a file with this content hash is stored, and with which analysis version. */
 pl_status pl_trim_db_lookup(pl_trim_db *db, const char *sha256, bool *found, int *version, pl_error *err);
 /* Stores one analysed file and its tracks in one transaction (replacing a stored file of the same content). */
-pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256, const pl_trim_file *f,
-                           double seconds, pl_error *err);
+pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256, const pl_trim_file *f, double seconds,
+                           pl_error *err);
 /* Records what happened to an input in a batch: "analysed", "skipped" or "failed", with the reason. */
 pl_status pl_trim_db_note(pl_trim_db *db, int64_t batch_id, const char *sha256, const char *path, const char *outcome,
                           const char *reason, pl_error *err);
@@ -289,13 +289,13 @@ pl_status pl_trim_report(pl_trim_db *db, const pl_trim_filter *flt, const char *
 /* ---- the analyze pipeline (src/trim/analyze.c) ---- */
 
 typedef struct pl_trim_run_options {
-    const char *out_dir;       /* results, plots, report */
-    const char *db_path;       /* default OUT/trim.db */
-    bool plots;                /* per-track PNGs and the summary plot */
-    bool force;                /* re-analyse files whose content is already stored */
+    const char *out_dir; /* results, plots, report */
+    const char *db_path; /* default OUT/trim.db */
+    bool plots;          /* per-track PNGs and the summary plot */
+    bool force;          /* re-analyse files whose content is already stored */
     pl_trim_offset_mode offset_mode;
-    pl_trim_format format;     /* per-track results on `out` */
-    FILE *out;                 /* NULL: print nothing */
+    pl_trim_format format; /* per-track results on `out` */
+    FILE *out;             /* NULL: print nothing */
 } pl_trim_run_options;
 
 /* Walks paths (xls, xlsx), runs every file through the batch engine (one file per job, stored in one transaction),

@@ -2,7 +2,8 @@
  *
  * Open by path (format by magic bytes), list sheets, stream one sheet's rows as typed cells with a column selection,
  * rows to skip and a row cap, and capture a few named cells (B1, B26, R1) during that same pass.
- * Memory stays bounded whatever the file claims: a lying <dimension>, a 100:1 compression ratio, a million shared strings. */
+ * Memory stays bounded whatever the file claims: a lying <dimension>, a 100:1 compression ratio, a million shared
+ * strings. */
 #ifndef PLATEAU_WORKBOOK_H
 #define PLATEAU_WORKBOOK_H
 
@@ -27,31 +28,31 @@ typedef enum {
 
 typedef struct pl_cell {
     pl_cell_type type;
-    uint32_t col;      /* 0-based column (A = 0) */
-    double number;     /* NUMBER, DATE; BOOL as 0 or 1 */
-    const char *text;  /* TEXT, ERROR: UTF-8, NUL-terminated, valid until the next pl_sheet_next/close */
-    uint32_t len;      /* bytes of text */
+    uint32_t col;     /* 0-based column (A = 0) */
+    double number;    /* NUMBER, DATE; BOOL as 0 or 1 */
+    const char *text; /* TEXT, ERROR: UTF-8, NUL-terminated, valid until the next pl_sheet_next/close */
+    uint32_t len;     /* bytes of text */
 } pl_cell;
 
 typedef struct pl_row {
-    uint32_t index;        /* 0-based row in the sheet (Excel row number - 1) */
-    uint32_t n;            /* cells in this row that are selected and not empty, ordered by column */
+    uint32_t index; /* 0-based row in the sheet (Excel row number - 1) */
+    uint32_t n;     /* cells in this row that are selected and not empty, ordered by column */
     const pl_cell *cells;
 } pl_row;
 
 typedef struct pl_sheet_options {
-    const char *columns;       /* "A,C:E,7" (letters or 1-based numbers, ranges); NULL or "" keeps all */
-    uint32_t skip_rows;        /* rows with index < skip_rows are not returned */
-    uint64_t max_rows;         /* stop after this many returned rows; 0 = no cap */
-    const char *const *cells;  /* named cells to capture during the pass, e.g. {"B1","B26"}; may be NULL */
+    const char *columns;      /* "A,C:E,7" (letters or 1-based numbers, ranges); NULL or "" keeps all */
+    uint32_t skip_rows;       /* rows with index < skip_rows are not returned */
+    uint64_t max_rows;        /* stop after this many returned rows; 0 = no cap */
+    const char *const *cells; /* named cells to capture during the pass, e.g. {"B1","B26"}; may be NULL */
     size_t n_cells;
-    bool cells_only;           /* return no rows: read only until every named cell's row has passed */
+    bool cells_only; /* return no rows: read only until every named cell's row has passed */
 } pl_sheet_options;
 
 typedef struct pl_workbook_limits {
-    uint64_t max_inflated_bytes;  /* refuse a part that inflates past this (default 4 GiB) */
-    double max_ratio;             /* refuse a part whose inflated/compressed ratio exceeds this (default 1000) */
-    size_t strings_memory;        /* shared strings kept in memory up to this, spilled past it (default 16 MiB) */
+    uint64_t max_inflated_bytes; /* refuse a part that inflates past this (default 4 GiB) */
+    double max_ratio;            /* refuse a part whose inflated/compressed ratio exceeds this (default 1000) */
+    size_t strings_memory;       /* shared strings kept in memory up to this, spilled past it (default 16 MiB) */
 } pl_workbook_limits;
 
 void pl_workbook_limits_default(pl_workbook_limits *lim);
@@ -106,11 +107,11 @@ pl_status pl_workbook_describe(const char *path, struct json_t **out, pl_error *
  * header row, deduplicated, empty ones replaced by the column letters. Blank rows between data rows are kept as
  * rows of nulls; leading and trailing blank rows are not. */
 typedef struct pl_sheet_table_options {
-    const char *sheet;    /* exact name, or a 0-based index; NULL = the first sheet */
-    const char *columns;  /* "A,C:E,7"; NULL = all */
-    uint32_t skip_rows;   /* rows with index < skip_rows are ignored */
-    uint64_t max_rows;    /* at most this many data rows; 0 = all */
-    long header_row;      /* 1-based row holding the names; 0 = the first non-skipped row; -1 = no header */
+    const char *sheet;                /* exact name, or a 0-based index; NULL = the first sheet */
+    const char *columns;              /* "A,C:E,7"; NULL = all */
+    uint32_t skip_rows;               /* rows with index < skip_rows are ignored */
+    uint64_t max_rows;                /* at most this many data rows; 0 = all */
+    long header_row;                  /* 1-based row holding the names; 0 = the first non-skipped row; -1 = no header */
     const pl_workbook_limits *limits; /* NULL = defaults */
 } pl_sheet_table_options;
 

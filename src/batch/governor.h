@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 typedef struct pl_governor {
-    size_t limit;      /* shared budget; 0 = unlimited */
-    size_t reserved;   /* sum of running workers' shares */
-    int jobs;          /* --jobs */
-    int allowed;       /* current concurrency (lowered under pressure) */
+    size_t limit;    /* shared budget; 0 = unlimited */
+    size_t reserved; /* sum of running workers' shares */
+    int jobs;        /* --jobs */
+    int allowed;     /* current concurrency (lowered under pressure) */
     int running;
     bool throttled;
 } pl_governor;

@@ -117,11 +117,12 @@ pl_status pl_ledger_merge_from(pl_ledger *l, const char *src_dir, pl_error *err)
 {
     char src[PL_PATH_MAX], *sql;
     snprintf(src, sizeof src, "%s/%s", src_dir, PL_LEDGER_NAME);
-    sql = sqlite3_mprintf("ATTACH DATABASE %Q AS src;"
-                          "INSERT OR REPLACE INTO main.files SELECT * FROM src.files s WHERE NOT EXISTS ("
-                          " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND m.updated > s.updated);"
-                          "DETACH DATABASE src;",
-                          src);
+    sql =
+        sqlite3_mprintf("ATTACH DATABASE %Q AS src;"
+                        "INSERT OR REPLACE INTO main.files SELECT * FROM src.files s WHERE NOT EXISTS ("
+                        " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND m.updated > s.updated);"
+                        "DETACH DATABASE src;",
+                        src);
     int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
     sqlite3_free(sql);
     if (rc != SQLITE_OK) {

@@ -10,15 +10,15 @@
 typedef struct pl_ledger pl_ledger;
 
 typedef struct pl_ledger_entry {
-    const char *label;        /* the command: "convert", "analyze", "trim" */
-    const char *rel;          /* key together with label */
+    const char *label; /* the command: "convert", "analyze", "trim" */
+    const char *rel;   /* key together with label */
     const char *path;
     uint64_t size;
     int64_t mtime_ns;
     const char *content_hash;
-    const char *status;       /* "done", "skipped", "failed", "running" */
-    const char *error_code;   /* pl_status_str, or NULL */
-    const char *error;        /* message, or NULL */
+    const char *status;     /* "done", "skipped", "failed", "running" */
+    const char *error_code; /* pl_status_str, or NULL */
+    const char *error;      /* message, or NULL */
     double seconds;
     uint64_t peak_rss;
     uint64_t work_units;

@@ -79,7 +79,10 @@ static int default_jobs(void)
     return n > 0 ? (int)n : 1;
 }
 
-static int64_t mtime_ns(const struct stat *sb) { return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec; }
+static int64_t mtime_ns(const struct stat *sb)
+{
+    return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
 
 /* Runs in the worker (or in-process): hash, then the job. */
 static void run_job(engine *e, const pl_batch_input *given, job_result *r)

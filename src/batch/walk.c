@@ -68,8 +68,7 @@ typedef struct {
     const char *const *formats;
 } walk_state;
 
-static pl_status add(walk_state *w, const char *path, const char *rel, uint64_t size, const char *format,
-                     pl_error *err)
+static pl_status add(walk_state *w, const char *path, const char *rel, uint64_t size, const char *format, pl_error *err)
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;

@@ -13,7 +13,8 @@ enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_TIMEOUT, ID_VER
 
 static const cli_option common_options[] = {
     {"jobs", 'j', "N", "files processed at once (default: number of cores)", ID_JOBS},
-    {"memory-limit", 0, "SIZE", "memory budget for the whole run, e.g. 512M, 2G (default: half of available)", ID_MEMORY},
+    {"memory-limit", 0, "SIZE", "memory budget for the whole run, e.g. 512M, 2G (default: half of available)",
+     ID_MEMORY},
     {"progress", 0, "WHEN", "progress bar on stderr: auto (if a terminal), always, never", ID_PROGRESS},
     {"log", 0, "FILE", "append one JSON line per file (path, status, seconds, peak RSS, error)", ID_LOG},
     {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N", ID_SHARD},
@@ -111,9 +112,7 @@ static int set_common(const cli_command *cmd, cli_common *c, int id, const char 
         if (pl_progress_mode_parse(arg, &c->progress, &err) != PL_OK)
             return cli_usage_error(cmd, "%s", err.msg);
         return 0;
-    case ID_LOG:
-        c->log_path = arg;
-        return 0;
+    case ID_LOG: c->log_path = arg; return 0;
     case ID_SHARD: {
         int i, n;
         char tail;
@@ -131,12 +130,8 @@ static int set_common(const cli_command *cmd, cli_common *c, int id, const char 
         c->timeout_s = t;
         return 0;
     }
-    case ID_VERBOSE:
-        c->verbose++;
-        return 0;
-    case ID_QUIET:
-        c->quiet = true;
-        return 0;
+    case ID_VERBOSE: c->verbose++; return 0;
+    case ID_QUIET: c->quiet = true; return 0;
     }
     return 0;
 }
@@ -247,4 +242,43 @@ void cli_batch_options(const cli_common *common, const char *label, const char *
     opt->force = force;
     opt->quiet = common->quiet;
     opt->verbose = common->verbose;
+}
+
+int cli_plot_format_arg(const cli_command *cmd, const char *arg, const char **ext)
+{
+    static const char *const known[] = {"png", "svg", "pdf", "jpg"};
+    const char *want = !strcmp(arg, "jpeg") ? "jpg" : arg;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(want, known[i])) {
+            *ext = known[i];
+            return 0;
+        }
+    return cli_usage_error(cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
+}
+
+int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **paths, int n_paths, const char *label,
+                       const char *out_dir, bool force,
+                       pl_status (*job)(void *, const pl_batch_input *, pl_job_outcome *, pl_error *),
+                       size_t (*estimate)(void *, const pl_batch_input *), void *ctx)
+{
+    pl_error err;
+    pl_error_clear(&err);
+    static const char *const formats[] = {"nwb", "abf", NULL};
+    pl_batch_input *inputs = NULL;
+    size_t n = 0;
+    if (pl_batch_walk(paths, (size_t)n_paths, formats, &inputs, &n, &err) != PL_OK) {
+        cli_print_error(&err);
+        return CLI_EXIT_FAILED;
+    }
+    if (n == 0) {
+        fprintf(stderr, "plateau %s: no .nwb or .abf recordings found in the given paths\n", cmd->name);
+        pl_free(inputs);
+        return CLI_EXIT_FAILED;
+    }
+    pl_batch_options opt;
+    cli_batch_options(common, label, out_dir, force, &opt);
+    pl_status st = pl_batch_run(&opt, inputs, n, job, estimate, ctx, NULL, &err);
+    pl_free(inputs);
+    cli_report_memory(common);
+    return st == PL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

@@ -12,32 +12,32 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
 
 /* Options shared by commands; a command says which it takes with a mask. */
 enum {
-    CLI_JOBS = 1 << 0,      /* -j/--jobs N */
-    CLI_MEMORY = 1 << 1,    /* --memory-limit SIZE */
-    CLI_PROGRESS = 1 << 2,  /* --progress=auto|always|never */
-    CLI_LOG = 1 << 3,       /* --log FILE */
-    CLI_SHARD = 1 << 4,     /* --shard I/N */
-    CLI_TIMEOUT = 1 << 5,   /* --timeout SECONDS */
+    CLI_JOBS = 1 << 0,     /* -j/--jobs N */
+    CLI_MEMORY = 1 << 1,   /* --memory-limit SIZE */
+    CLI_PROGRESS = 1 << 2, /* --progress=auto|always|never */
+    CLI_LOG = 1 << 3,      /* --log FILE */
+    CLI_SHARD = 1 << 4,    /* --shard I/N */
+    CLI_TIMEOUT = 1 << 5,  /* --timeout SECONDS */
     CLI_BATCH = CLI_JOBS | CLI_MEMORY | CLI_PROGRESS | CLI_LOG | CLI_SHARD | CLI_TIMEOUT
 };
 
 typedef struct cli_common {
-    int jobs;               /* 0 = number of cores */
-    size_t memory_limit;    /* bytes */
+    int jobs;            /* 0 = number of cores */
+    size_t memory_limit; /* bytes */
     pl_progress_mode progress;
     const char *log_path;
-    int verbose;            /* -v count */
-    bool quiet;             /* -q */
+    int verbose;                  /* -v count */
+    bool quiet;                   /* -q */
     int shard_index, shard_count; /* shard_count 0 = no sharding */
-    double timeout_s;       /* 0 = none */
+    double timeout_s;             /* 0 = none */
 } cli_common;
 
 typedef struct cli_option {
-    const char *name;      /* long name without dashes */
-    char short_name;       /* 0 if none */
-    const char *metavar;   /* NULL for a flag */
+    const char *name;    /* long name without dashes */
+    char short_name;     /* 0 if none */
+    const char *metavar; /* NULL for a flag */
     const char *help;
-    int id;                /* passed to the command's handler; >= 100 */
+    int id; /* passed to the command's handler; >= 100 */
 } cli_option;
 
 typedef struct cli_command cli_command;
@@ -46,13 +46,13 @@ typedef struct cli_command cli_command;
 typedef int (*cli_option_handler)(void *state, int id, const char *arg);
 
 struct cli_command {
-    const char *name;        /* "sheet", "ephys convert" */
-    const char *summary;     /* one line for plateau --help */
-    const char *usage;       /* "FILE [options] -o OUT.parquet|OUT.csv" */
-    const char *description; /* paragraph(s) for COMMAND --help; may be NULL */
-    unsigned common;         /* CLI_* mask */
+    const char *name;          /* "sheet", "ephys convert" */
+    const char *summary;       /* one line for plateau --help */
+    const char *usage;         /* "FILE [options] -o OUT.parquet|OUT.csv" */
+    const char *description;   /* paragraph(s) for COMMAND --help; may be NULL */
+    unsigned common;           /* CLI_* mask */
     const cli_option *options; /* terminated by {0} */
-    int min_args, max_args;  /* positional arguments; max -1 = unlimited */
+    int min_args, max_args;    /* positional arguments; max -1 = unlimited */
     int (*run)(const cli_command *cmd, cli_common *common, int argc, char **argv);
 };
 
@@ -69,6 +69,8 @@ void cli_print_error(const pl_error *err);
 /* Prints the -v memory report (peak charged bytes, peak RSS) on stderr. */
 void cli_report_memory(const cli_common *common);
 void cli_print_help(const cli_command *cmd);
+/* --plot-format: png, svg, pdf or jpeg (jpg). Sets *ext to the file extension to use. */
+int cli_plot_format_arg(const cli_command *cmd, const char *arg, const char **ext);
 /* Parses an integer option value in [lo, hi]. */
 int cli_int_arg(const cli_command *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
 
@@ -76,6 +78,15 @@ struct pl_batch_options;
 /* The batch options every batch command shares, from the common options; ledger_dir is the output folder. */
 void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
                        struct pl_batch_options *opt);
+
+struct pl_batch_input;
+struct pl_job_outcome;
+/* Walks the positional paths for recordings (nwb, abf), runs job over them on the batch engine with the common
+ * options, and reports memory: the whole of a recording batch command after its own options are parsed. */
+int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **paths, int n_paths, const char *label,
+                       const char *out_dir, bool force,
+                       pl_status (*job)(void *, const struct pl_batch_input *, struct pl_job_outcome *, pl_error *),
+                       size_t (*estimate)(void *, const struct pl_batch_input *), void *ctx);
 
 extern const cli_command *const cli_commands[];
 extern const size_t cli_n_commands;

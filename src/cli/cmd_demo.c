@@ -49,8 +49,7 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
     pl_error_clear(&err);
     int n_books = 0;
     fprintf(stderr, "plateau demo: generating example inputs in %s\n", inputs);
-    if (pl_demo_trim_workbooks(trim_in, &n_books, &err) != PL_OK ||
-        pl_demo_nwb(nwb, &err) != PL_OK) {
+    if (pl_demo_trim_workbooks(trim_in, &n_books, &err) != PL_OK || pl_demo_nwb(nwb, &err) != PL_OK) {
         cli_print_error(&err);
         return CLI_EXIT_FAILED;
     }

@@ -22,17 +22,9 @@ static int on_option(void *state, int id, const char *arg)
     case OPT_NO_PLOTS: a->opt.plots = false; break;
     case OPT_FORCE: a->opt.force = true; break;
     case OPT_SET: {
-        char name[128];
-        const char *eq = strchr(arg, '=');
-        if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name)
-            return cli_usage_error(a->cmd, "--set takes NAME=VALUE, not '%s'", arg);
-        memcpy(name, arg, (size_t)(eq - arg));
-        name[eq - arg] = 0;
         pl_error err;
-        if (pl_ephys_params_set(&a->opt.params, name, eq + 1, &err) != PL_OK)
-            return cli_usage_error(a->cmd, "--set: %s", err.msg);
-        if (!strcmp(name, "baseline_threshold_pA"))
-            a->opt.baseline_threshold_given = true;
+        if (pl_ephys_analyze_options_set(&a->opt, arg, &err) != PL_OK)
+            return cli_usage_error(a->cmd, "%s", err.msg);
         break;
     }
     }

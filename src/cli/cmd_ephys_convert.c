@@ -21,11 +21,7 @@ static int on_option(void *state, int id, const char *arg)
     case OPT_OUT: a->bundle.out_root = arg; break;
     case OPT_NO_PLOTS: a->bundle.plots = false; break;
     case OPT_FORCE: a->bundle.force = true; break;
-    case OPT_PLOT_FORMAT:
-        if (strcmp(arg, "png") && strcmp(arg, "svg") && strcmp(arg, "pdf") && strcmp(arg, "jpeg") && strcmp(arg, "jpg"))
-            return cli_usage_error(a->cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
-        a->bundle.plot_format = !strcmp(arg, "jpeg") ? "jpg" : arg;
-        break;
+    case OPT_PLOT_FORMAT: return cli_plot_format_arg(a->cmd, arg, &a->bundle.plot_format);
     }
     return 0;
 }
@@ -40,26 +36,8 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (!a.bundle.out_root)
         return cli_usage_error(cmd, "missing -o OUT (the folder for the bundles)");
-    pl_error err;
-    pl_error_clear(&err);
-    static const char *const formats[] = {"nwb", "abf", NULL};
-    pl_batch_input *inputs = NULL;
-    size_t n = 0;
-    if (pl_batch_walk(argv, (size_t)npos, formats, &inputs, &n, &err) != PL_OK) {
-        cli_print_error(&err);
-        return CLI_EXIT_FAILED;
-    }
-    if (n == 0) {
-        fprintf(stderr, "plateau ephys convert: no .nwb or .abf recordings found in the given paths\n");
-        pl_free(inputs);
-        return CLI_EXIT_FAILED;
-    }
-    pl_batch_options opt;
-    cli_batch_options(common, "convert", a.bundle.out_root, a.bundle.force, &opt);
-    pl_status st = pl_batch_run(&opt, inputs, n, pl_bundle_convert_job, pl_bundle_estimate, &a.bundle, NULL, &err);
-    pl_free(inputs);
-    cli_report_memory(common);
-    return st == PL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    return cli_run_recordings(cmd, common, argv, npos, "convert", a.bundle.out_root, a.bundle.force,
+                              pl_bundle_convert_job, pl_bundle_estimate, &a.bundle);
 }
 
 static const cli_option options[] = {

@@ -29,23 +29,11 @@ static int on_option(void *state, int id, const char *arg)
         a->bundle.force = true;
         a->analysis.force = true;
         break;
-    case OPT_PLOT_FORMAT:
-        if (strcmp(arg, "png") && strcmp(arg, "svg") && strcmp(arg, "pdf") && strcmp(arg, "jpeg") && strcmp(arg, "jpg"))
-            return cli_usage_error(a->cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
-        a->bundle.plot_format = !strcmp(arg, "jpeg") ? "jpg" : arg;
-        break;
+    case OPT_PLOT_FORMAT: return cli_plot_format_arg(a->cmd, arg, &a->bundle.plot_format);
     case OPT_SET: {
-        char name[128];
-        const char *eq = strchr(arg, '=');
-        if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name)
-            return cli_usage_error(a->cmd, "--set takes NAME=VALUE, not '%s'", arg);
-        memcpy(name, arg, (size_t)(eq - arg));
-        name[eq - arg] = 0;
         pl_error err;
-        if (pl_ephys_params_set(&a->analysis.params, name, eq + 1, &err) != PL_OK)
-            return cli_usage_error(a->cmd, "--set: %s", err.msg);
-        if (!strcmp(name, "baseline_threshold_pA"))
-            a->analysis.baseline_threshold_given = true;
+        if (pl_ephys_analyze_options_set(&a->analysis, arg, &err) != PL_OK)
+            return cli_usage_error(a->cmd, "%s", err.msg);
         break;
     }
     }
@@ -94,26 +82,7 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (!a.bundle.out_root)
         return cli_usage_error(cmd, "missing -o OUT (the folder for the bundles)");
-    pl_error err;
-    pl_error_clear(&err);
-    static const char *const formats[] = {"nwb", "abf", NULL};
-    pl_batch_input *inputs = NULL;
-    size_t n = 0;
-    if (pl_batch_walk(argv, (size_t)npos, formats, &inputs, &n, &err) != PL_OK) {
-        cli_print_error(&err);
-        return CLI_EXIT_FAILED;
-    }
-    if (n == 0) {
-        fprintf(stderr, "plateau ephys run: no .nwb or .abf recordings found in the given paths\n");
-        pl_free(inputs);
-        return CLI_EXIT_FAILED;
-    }
-    pl_batch_options opt;
-    cli_batch_options(common, "run", a.bundle.out_root, a.bundle.force, &opt);
-    pl_status st = pl_batch_run(&opt, inputs, n, run_job, estimate, &a, NULL, &err);
-    pl_free(inputs);
-    cli_report_memory(common);
-    return st == PL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    return cli_run_recordings(cmd, common, argv, npos, "run", a.bundle.out_root, a.bundle.force, run_job, estimate, &a);
 }
 
 static const cli_option options[] = {

@@ -36,7 +36,10 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return rc < 0 ? CLI_EXIT_OK : rc;
     pl_error err;
     pl_error_clear(&err);
-    pl_trim_run_options opt = {.out_dir = a.out, .db_path = a.db, .plots = !a.no_plots, .force = a.force,
+    pl_trim_run_options opt = {.out_dir = a.out,
+                               .db_path = a.db,
+                               .plots = !a.no_plots,
+                               .force = a.force,
                                .offset_mode = a.exact ? PL_TRIM_OFFSET_MODE_EXACT : PL_TRIM_OFFSET_MODE_BRENT,
                                .out = stdout};
     if (pl_trim_format_parse(a.format, &opt.format, &err) != PL_OK)
@@ -69,10 +72,11 @@ const cli_command cmd_trim_analyze = {
     .name = "trim analyze",
     .summary = "laser-trim workbooks to results in SQLite, plots and a report",
     .usage = "PATH... [-o OUT] [options]",
-    .description = "Analyses System A and System B laser-trim workbooks (.xls, .xlsx) as the Laser Trim Analyzer v2 did:\n"
-                   "sigma gradient, linearity with the optimised offset, resistance change, risk and status per track.\n"
-                   "Files whose content is already stored are skipped unless --force. Every file is reported as\n"
-                   "analysed, skipped or failed with its reason; a failing file never stops the batch.",
+    .description =
+        "Analyses System A and System B laser-trim workbooks (.xls, .xlsx) as the Laser Trim Analyzer v2 did:\n"
+        "sigma gradient, linearity with the optimised offset, resistance change, risk and status per track.\n"
+        "Files whose content is already stored are skipped unless --force. Every file is reported as\n"
+        "analysed, skipped or failed with its reason; a failing file never stops the batch.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,

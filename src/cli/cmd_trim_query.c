@@ -4,8 +4,18 @@
 #include "cli/cli.h"
 #include "plateau/trim.h"
 
-enum { OPT_DB = 100, OPT_MODEL, OPT_SERIAL, OPT_STATUS, OPT_RISK, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_STATS,
-       OPT_FORMAT };
+enum {
+    OPT_DB = 100,
+    OPT_MODEL,
+    OPT_SERIAL,
+    OPT_STATUS,
+    OPT_RISK,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_LIMIT,
+    OPT_STATS,
+    OPT_FORMAT
+};
 
 typedef struct {
     const char *db, *format, *limit;
@@ -55,8 +65,8 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return CLI_EXIT_FAILED;
     }
     size_t n = 0;
-    pl_status st = a.stats ? pl_trim_print_stats(db, &a.flt, fmt, stdout, &err)
-                           : pl_trim_print(db, &a.flt, fmt, stdout, &n, &err);
+    pl_status st =
+        a.stats ? pl_trim_print_stats(db, &a.flt, fmt, stdout, &err) : pl_trim_print(db, &a.flt, fmt, stdout, &n, &err);
     pl_trim_db_close(db);
     if (st != PL_OK) {
         cli_print_error(&err);

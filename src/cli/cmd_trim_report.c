@@ -85,13 +85,12 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
     return CLI_EXIT_OK;
 }
 
-static const cli_option options[] = {
-    {"db", 0, "FILE", "results database (default trim-out/trim.db)", OPT_DB},
-    {"batch", 0, "ID", "only the files of this batch", OPT_BATCH},
-    {"since", 0, "DATE", "only files tested on or after DATE (YYYY-MM-DD)", OPT_SINCE},
-    {"format", 'f', "FMT", "xlsx, csv or html", OPT_FORMAT},
-    {"output", 'o', "FILE", "the report file (written atomically)", OPT_OUT},
-    {0}};
+static const cli_option options[] = {{"db", 0, "FILE", "results database (default trim-out/trim.db)", OPT_DB},
+                                     {"batch", 0, "ID", "only the files of this batch", OPT_BATCH},
+                                     {"since", 0, "DATE", "only files tested on or after DATE (YYYY-MM-DD)", OPT_SINCE},
+                                     {"format", 'f', "FMT", "xlsx, csv or html", OPT_FORMAT},
+                                     {"output", 'o', "FILE", "the report file (written atomically)", OPT_OUT},
+                                     {0}};
 
 const cli_command cmd_trim_report = {
     .name = "trim report",

@@ -26,7 +26,10 @@ static void lock(void)
     while (!atomic_compare_exchange_weak(&g_slot_lock, &expected, 1))
         expected = 0;
 }
-static void unlock(void) { atomic_store(&g_slot_lock, 0); }
+static void unlock(void)
+{
+    atomic_store(&g_slot_lock, 0);
+}
 
 static int register_path(const char *path, int kind)
 {
@@ -49,7 +52,10 @@ static void unregister(int slot)
         g_slot_kind[slot] = 0;
 }
 
-bool pl_interrupted(void) { return g_interrupted != 0; }
+bool pl_interrupted(void)
+{
+    return g_interrupted != 0;
+}
 
 /* Splits final_path into folder and name and builds "<folder>/.plateau-tmp-<pid>-<n>-<name>". */
 static pl_status temp_name(const char *final_path, char *out, size_t size, pl_error *err)

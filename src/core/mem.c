@@ -24,12 +24,30 @@ static atomic_size_t g_charged;
 static atomic_size_t g_peak;
 static atomic_long g_fail_after;
 
-void pl_mem_set_limit(size_t bytes) { atomic_store(&g_limit, bytes); }
-size_t pl_mem_limit(void) { return atomic_load(&g_limit); }
-size_t pl_mem_charged(void) { return atomic_load(&g_charged); }
-size_t pl_mem_peak(void) { return atomic_load(&g_peak); }
-void pl_mem_reset_peak(void) { atomic_store(&g_peak, atomic_load(&g_charged)); }
-void pl_mem_fail_after(long n) { atomic_store(&g_fail_after, n); }
+void pl_mem_set_limit(size_t bytes)
+{
+    atomic_store(&g_limit, bytes);
+}
+size_t pl_mem_limit(void)
+{
+    return atomic_load(&g_limit);
+}
+size_t pl_mem_charged(void)
+{
+    return atomic_load(&g_charged);
+}
+size_t pl_mem_peak(void)
+{
+    return atomic_load(&g_peak);
+}
+void pl_mem_reset_peak(void)
+{
+    atomic_store(&g_peak, atomic_load(&g_charged));
+}
+void pl_mem_fail_after(long n)
+{
+    atomic_store(&g_fail_after, n);
+}
 
 static int injected_failure(void)
 {
@@ -65,7 +83,10 @@ pl_status pl_mem_charge(size_t bytes, const char *what, pl_error *err)
     return PL_OK;
 }
 
-void pl_mem_release(size_t bytes) { atomic_fetch_sub(&g_charged, bytes); }
+void pl_mem_release(size_t bytes)
+{
+    atomic_fetch_sub(&g_charged, bytes);
+}
 
 void *pl_alloc(size_t size, const char *what, pl_error *err)
 {
@@ -104,7 +125,10 @@ void *pl_calloc(size_t count, size_t size, const char *what, pl_error *err)
     return p;
 }
 
-static block_header *header_of(const void *ptr) { return (block_header *)ptr - 1; }
+static block_header *header_of(const void *ptr)
+{
+    return (block_header *)ptr - 1;
+}
 
 void *pl_realloc(void *ptr, size_t size, const char *what, pl_error *err)
 {
@@ -157,7 +181,10 @@ void pl_free(void *ptr)
     free(h);
 }
 
-size_t pl_alloc_size(const void *ptr) { return ptr ? header_of(ptr)->size : 0; }
+size_t pl_alloc_size(const void *ptr)
+{
+    return ptr ? header_of(ptr)->size : 0;
+}
 
 /* Reads "Key:   123 kB" from a /proc file. Returns bytes, or 0 when absent. */
 static size_t proc_kb(const char *file, const char *key)

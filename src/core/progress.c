@@ -58,7 +58,10 @@ void pl_progress_set_total(pl_progress *p, uint64_t total_items, uint64_t total_
     p->total_bytes = total_bytes;
 }
 
-bool pl_progress_active(const pl_progress *p) { return p && p->active; }
+bool pl_progress_active(const pl_progress *p)
+{
+    return p && p->active;
+}
 
 static void format_eta(double seconds, char *buf, size_t size)
 {
@@ -222,10 +225,11 @@ void pl_log_file_event(pl_log *log, const char *path, const char *status, double
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     char line[8192];
-    int n = snprintf(line, sizeof line,
-                     "{\"time\":\"%s\",\"event\":\"file\",\"path\":%s,\"status\":%s,\"seconds\":%.6f,"
-                     "\"peak_rss\":%zu,\"error\":%s%s%s}\n",
-                     when, qpath, qstatus, seconds, peak_rss, qerr, extra_json ? "," : "", extra_json ? extra_json : "");
+    int n =
+        snprintf(line, sizeof line,
+                 "{\"time\":\"%s\",\"event\":\"file\",\"path\":%s,\"status\":%s,\"seconds\":%.6f,"
+                 "\"peak_rss\":%zu,\"error\":%s%s%s}\n",
+                 when, qpath, qstatus, seconds, peak_rss, qerr, extra_json ? "," : "", extra_json ? extra_json : "");
     if (n > 0 && (size_t)n < sizeof line) {
         ssize_t w = write(log->fd, line, (size_t)n);
         (void)w;

@@ -53,7 +53,8 @@ static pl_status load_manifest(bundle_run *b, const char *manifest_path, pl_erro
     b->abf = fmt && !strcmp(fmt, "ABF");
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(b->manifest, "tables"), i, t) {
+    json_array_foreach(json_object_get(b->manifest, "tables"), i, t)
+    {
         const char *name = json_string_value(json_object_get(t, "name"));
         const char *file = json_string_value(json_object_get(t, "file"));
         if (name && file && !strcmp(name, "pA"))
@@ -71,8 +72,8 @@ static const char *clamp_mode(const bundle_run *b, int sweep)
 {
     char key[32];
     snprintf(key, sizeof key, "%d", sweep);
-    return json_string_value(json_object_get(json_object_get(json_object_get(b->manifest, "protocols"), key),
-                                             "clamp_mode"));
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(b->manifest, "protocols"), key), "clamp_mode"));
 }
 
 static pl_status push_result(bundle_run *b, const pl_ephys_sweep *s, pl_error *err)
@@ -89,7 +90,10 @@ static pl_status push_result(bundle_run *b, const pl_ephys_sweep *s, pl_error *e
     return PL_OK;
 }
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
 
 static pl_status write_json(const char *path, json_t *doc, pl_error *err)
 {
@@ -126,9 +130,9 @@ static pl_status write_sweep_config(const bundle_run *b, pl_error *err)
     json_object_set_new(doc, "sweeps", sweeps);
     json_object_set_new(doc, "kept_sweeps", kept);
     json_object_set_new(doc, "dropped_sweeps", dropped);
-    json_object_set_new(doc, "counts", json_pack("{s:I,s:I,s:I}", "total", (json_int_t)b->n, "kept",
-                                                 (json_int_t)json_array_size(kept), "dropped",
-                                                 (json_int_t)json_array_size(dropped)));
+    json_object_set_new(doc, "counts",
+                        json_pack("{s:I,s:I,s:I}", "total", (json_int_t)b->n, "kept", (json_int_t)json_array_size(kept),
+                                  "dropped", (json_int_t)json_array_size(dropped)));
     json_object_set_new(doc, "params", json_loads(b->params_json, 0, NULL));
     char path[PL_PATH_MAX];
     snprintf(path, sizeof path, "%s/sweep_config.json", b->dir);
@@ -221,13 +225,13 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             json_array_append_new(outputs, json_string(names[k]));
     }
-    json_t *an = json_pack("{s:b,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f}", "complete", 1, "plateau_version",
-                           PLATEAU_VERSION, "params", json_loads(b->params_json, 0, NULL), "outputs", outputs,
-                           "sweeps", (json_int_t)b->n, "kept_sweeps", (json_int_t)cell->kept, "spikes",
-                           (json_int_t)b->spikes, "grand_average_rmp_mV", num_or_null(cell->grand_rmp_mV),
-                           "input_resistance_MOhm", num_or_null(cell->input_resistance_MOhm), "input_resistance_r",
-                           num_or_null(cell->input_resistance_r), "rheobase_pA", num_or_null(cell->rheobase_pA),
-                           "seconds", secs);
+    json_t *an =
+        json_pack("{s:b,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f}", "complete", 1, "plateau_version",
+                  PLATEAU_VERSION, "params", json_loads(b->params_json, 0, NULL), "outputs", outputs, "sweeps",
+                  (json_int_t)b->n, "kept_sweeps", (json_int_t)cell->kept, "spikes", (json_int_t)b->spikes,
+                  "grand_average_rmp_mV", num_or_null(cell->grand_rmp_mV), "input_resistance_MOhm",
+                  num_or_null(cell->input_resistance_MOhm), "input_resistance_r", num_or_null(cell->input_resistance_r),
+                  "rheobase_pA", num_or_null(cell->rheobase_pA), "seconds", secs);
     json_object_set_new(b->manifest, "analysis", an);
     return write_json(manifest_path, b->manifest, err);
 }
@@ -296,8 +300,8 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     if (st == PL_OK)
         st = update_manifest(&b, in->path, &cell, o->plots, now_s() - t0, err);
     if (st == PL_OK) {
-        snprintf(out->summary, sizeof out->summary, "%zu sweeps, %d kept, %zu spikes, RMP %.1f mV, Rin %.0f MOhm",
-                 b.n, cell.kept, b.spikes, cell.grand_rmp_mV, cell.input_resistance_MOhm);
+        snprintf(out->summary, sizeof out->summary, "%zu sweeps, %d kept, %zu spikes, RMP %.1f mV, Rin %.0f MOhm", b.n,
+                 cell.kept, b.spikes, cell.grand_rmp_mV, cell.input_resistance_MOhm);
         snprintf(out->extra_json, sizeof out->extra_json, "\"sweeps\":%zu,\"kept\":%d,\"spikes\":%zu", b.n, cell.kept,
                  b.spikes);
         uint64_t samples = 0;
@@ -308,5 +312,19 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     pl_error_locate(err, b.dir);
     pl_free(b.sweeps);
     json_decref(b.manifest);
+    return st;
+}
+
+pl_status pl_ephys_analyze_options_set(pl_ephys_analyze_options *o, const char *assignment, pl_error *err)
+{
+    char name[128];
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof name)
+        return pl_error_set(err, PL_EARG, NULL, "--set takes NAME=VALUE, not '%s'", assignment);
+    memcpy(name, assignment, (size_t)(eq - assignment));
+    name[eq - assignment] = 0;
+    pl_status st = pl_ephys_params_set(&o->params, name, eq + 1, err);
+    if (st == PL_OK && !strcmp(name, "baseline_threshold_pA"))
+        o->baseline_threshold_given = true;
     return st;
 }

@@ -69,8 +69,7 @@ static int by_path(const void *a, const void *b)
     return strcmp(((const pl_batch_input *)a)->path, ((const pl_batch_input *)b)->path);
 }
 
-pl_status pl_ephys_find_bundles(char *const *paths, size_t n_paths, pl_batch_input **out, size_t *n_out,
-                                pl_error *err)
+pl_status pl_ephys_find_bundles(char *const *paths, size_t n_paths, pl_batch_input **out, size_t *n_out, pl_error *err)
 {
     found_list l = {0};
     *out = NULL;

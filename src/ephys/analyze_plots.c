@@ -18,15 +18,15 @@
 
 #define WAVE_PRE_MS 3.0
 #define WAVE_POST_MS 6.0
-#define AP_SWEEPS 10 /* panels of ephys_ap_sweeps.png: 2 rows of 5 */
+#define AP_SWEEPS 10    /* panels of ephys_ap_sweeps.png: 2 rows of 5 */
 #define MAX_OVERLAY 200 /* traces per overlay panel; later sweeps are left out (noted in the title) */
 
 struct ephys_plotter {
     pl_figure *sweeps_fig, *spikes_fig, *ap_fig;
     int kept_traces, dropped_traces, wave_traces, ap_panels;
-    double wave_rate;          /* the averaged waveform's sample rate (the first spiking sweep's) */
+    double wave_rate; /* the averaged waveform's sample rate (the first spiking sweep's) */
     size_t wave_len;
-    double *wave_sum;          /* sum of all spikes' waveforms at wave_rate */
+    double *wave_sum; /* sum of all spikes' waveforms at wave_rate */
     size_t wave_count;
     bool phase_done;
 };
@@ -37,11 +37,15 @@ pl_status ephys_plotter_new(ephys_plotter **out, pl_error *err)
     ephys_plotter *p = pl_calloc(1, sizeof *p, "plots", err);
     if (!p)
         return err ? err->code : PL_ENOMEM;
-    pl_figure_spec a = {.width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2,
-                        .title = "Sweeps: kept and dropped"};
-    pl_figure_spec b = {.width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2,
-                        .title = "Action potentials"};
-    pl_figure_spec c = {.width_in = 15, .height_in = 5.5, .dpi = 100, .rows = 2, .cols = 5,
+    pl_figure_spec a = {
+        .width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2, .title = "Sweeps: kept and dropped"};
+    pl_figure_spec b = {
+        .width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2, .title = "Action potentials"};
+    pl_figure_spec c = {.width_in = 15,
+                        .height_in = 5.5,
+                        .dpi = 100,
+                        .rows = 2,
+                        .cols = 5,
                         .title = "Spiking sweeps (first 10): thresholds and peaks"};
     pl_status st = pl_figure_new(&a, &p->sweeps_fig, err);
     if (st == PL_OK)
@@ -99,8 +103,8 @@ static pl_status add_waveforms(ephys_plotter *p, const pl_ephys_sweep *s, const 
         }
         if (k == 0 && p->wave_traces < MAX_OVERLAY) {
             pl_trace *tr;
-            pl_status st = pl_trace_new(ax, -WAVE_PRE_MS, WAVE_POST_MS, &(pl_style){.color = PL_ALPHA(PL_GREY, 0.5)},
-                                        &tr, err);
+            pl_status st =
+                pl_trace_new(ax, -WAVE_PRE_MS, WAVE_POST_MS, &(pl_style){.color = PL_ALPHA(PL_GREY, 0.5)}, &tr, err);
             if (st == PL_OK)
                 st = pl_trace_feed(tr, -(double)pre * 1000.0 / rate, 1000.0 / rate, v + at - pre, pre + post + 1, err);
             if (st != PL_OK)
@@ -110,7 +114,8 @@ static pl_status add_waveforms(ephys_plotter *p, const pl_ephys_sweep *s, const 
     }
     if (!p->phase_done && s->n_spikes > 0) { /* phase plot of the first spike, threshold and kink marked */
         const pl_ephys_spike *sp = &spikes[0];
-        size_t from = sp->i_threshold > pre ? sp->i_threshold - pre / 3 : 0, to = sp->i_trough < n ? sp->i_trough : n - 1;
+        size_t from = sp->i_threshold > pre ? sp->i_threshold - pre / 3 : 0,
+               to = sp->i_trough < n ? sp->i_trough : n - 1;
         size_t len = to > from ? to - from + 1 : 0;
         double *dv = pl_alloc((len ? len : 1) * sizeof *dv, "phase plot", err);
         if (!dv)
@@ -125,21 +130,22 @@ static pl_status add_waveforms(ephys_plotter *p, const pl_ephys_sweep *s, const 
         double tx = sp->threshold_mV, ty = v[sp->i_threshold + 1] - v[sp->i_threshold - 1];
         ty /= 2.0 * ms;
         if (st == PL_OK)
-            st = pl_axes_line(ph, &tx, &ty, 1,
-                              &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CIRCLE,
-                                          .label = "threshold"}, err);
+            st = pl_axes_line(
+                ph, &tx, &ty, 1,
+                &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CIRCLE, .label = "threshold"}, err);
         if (st == PL_OK && sp->kink_count > 0) {
             size_t ki = sp->i_upstroke - (size_t)lround(sp->kink_interval_ms * rate / 1000.0);
             double kx = v[ki], ky = sp->kink_height_mV_ms;
-            st = pl_axes_line(ph, &kx, &ky, 1,
-                              &(pl_style){.color = PL_ORANGE, .dash = PL_NOLINE, .marker = PL_MARK_TRIANGLE,
-                                          .label = "kink"}, err);
+            st = pl_axes_line(
+                ph, &kx, &ky, 1,
+                &(pl_style){.color = PL_ORANGE, .dash = PL_NOLINE, .marker = PL_MARK_TRIANGLE, .label = "kink"}, err);
         }
         pl_free(dv);
         if (st != PL_OK)
             return st;
         char title[96];
-        snprintf(title, sizeof title, "phase plot, sweep %d spike 0 (%s)", s->sweep, sp->kink_count ? "kink" : "no kink");
+        snprintf(title, sizeof title, "phase plot, sweep %d spike 0 (%s)", s->sweep,
+                 sp->kink_count ? "kink" : "no kink");
         pl_axes_title(ph, title);
         p->phase_done = true;
     }
@@ -172,8 +178,11 @@ static pl_status ap_panel(ephys_plotter *p, const pl_ephys_sweep *s, const doubl
             y[k] = v[i];
         }
         st = pl_axes_line(ax, x, y, s->n_spikes,
-                          &(pl_style){.color = kind ? PL_RED : PL_ORANGE, .dash = PL_NOLINE,
-                                      .marker = kind ? PL_MARK_TRIANGLE : PL_MARK_CIRCLE, .marker_size = 3}, err);
+                          &(pl_style){.color = kind ? PL_RED : PL_ORANGE,
+                                      .dash = PL_NOLINE,
+                                      .marker = kind ? PL_MARK_TRIANGLE : PL_MARK_CIRCLE,
+                                      .marker_size = 3},
+                          err);
     }
     pl_free(x);
     p->ap_panels++;
@@ -290,8 +299,8 @@ static pl_status firing_figure(pl_figure *f, const pl_ephys_sweep *sw, size_t n,
         pl_axes_labels(ax, "Injected current (pA)", panels[k].ylabel);
         st = scatter(ax, sw, n, OFF(injected_current_pA), panels[k].off, x, y, NULL, err);
         if (st == PL_OK && k == 0 && isfinite(c->rheobase_pA))
-            st = pl_axes_vline(ax, c->rheobase_pA, &(pl_style){.color = PL_RED, .dash = PL_DASHED,
-                                                              .label = "rheobase"}, err);
+            st = pl_axes_vline(ax, c->rheobase_pA, &(pl_style){.color = PL_RED, .dash = PL_DASHED, .label = "rheobase"},
+                               err);
     }
     return st;
 }
@@ -322,8 +331,8 @@ static pl_status save(pl_figure *f, const char *dir, const char *name, pl_pdf *d
 pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys_sweep *sw, size_t n,
                                const ephys_cell_info *info, pl_error *err)
 {
-    double *x = pl_alloc((n ? n : 1) * sizeof *x, "plot points", err), *y = pl_alloc((n ? n : 1) * sizeof *y,
-                                                                                       "plot points", err);
+    double *x = pl_alloc((n ? n : 1) * sizeof *x, "plot points", err),
+           *y = pl_alloc((n ? n : 1) * sizeof *y, "plot points", err);
     pl_figure *passive = NULL, *firing = NULL, *baseline = NULL;
     pl_pdf *doc = NULL;
     char path[PL_PATH_MAX];
@@ -352,8 +361,8 @@ pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys
         st = pl_figure_new(&two_by_two, &firing, err);
     if (st == PL_OK)
         st = firing_figure(firing, sw, n, info->cell_values, x, y, err);
-    pl_figure_spec one_by_two = {.width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2,
-                                 .title = "Savitzky-Golay baseline"};
+    pl_figure_spec one_by_two = {
+        .width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2, .title = "Savitzky-Golay baseline"};
     if (st == PL_OK)
         st = pl_figure_new(&one_by_two, &baseline, err);
     if (st == PL_OK)

@@ -4,7 +4,8 @@
 pl_status ephys_stream_open(const char *path, ephys_table_stream **out, pl_error *err)
 {
     *out = NULL;
-    return pl_error_set(err, PL_EUNSUPPORTED, path, "reading bundle tables needs the Parquet reader, which is not in "
+    return pl_error_set(err, PL_EUNSUPPORTED, path,
+                        "reading bundle tables needs the Parquet reader, which is not in "
                         "this build yet");
 }
 
@@ -15,4 +16,7 @@ pl_status ephys_stream_sweep(ephys_table_stream *s, int *sweep, double *t0, doub
     return pl_error_set(err, PL_EUNSUPPORTED, NULL, "no Parquet reader in this build");
 }
 
-void ephys_stream_close(ephys_table_stream *s) { (void)s; }
+void ephys_stream_close(ephys_table_stream *s)
+{
+    (void)s;
+}

@@ -59,8 +59,7 @@ pl_status ephys_stream_open(const char *path, ephys_table_stream **out, pl_error
         }
         const pl_pq_column_info *ci = pl_pq_column(s->r, (size_t)k);
         if (!ci->supported || !numeric(ci->type) || ci->nullable)
-            st = pl_error_set(err, PL_EFORMAT, path, "bundle table column '%s' is not a non-null number",
-                              col_names[c]);
+            st = pl_error_set(err, PL_EFORMAT, path, "bundle table column '%s' is not a non-null number", col_names[c]);
         idx[c] = (size_t)k;
         s->type[c] = ci->type;
         s->ncols = (size_t)c + 1;

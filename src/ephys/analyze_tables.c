@@ -16,45 +16,112 @@ typedef struct {
     size_t offset;
 } dfield;
 
-#define SP(f) {#f, offsetof(pl_ephys_spike, f)}
+#define SP(f)                                                                                                          \
+    {                                                                                                                  \
+#f, offsetof(pl_ephys_spike, f)                                                                                \
+    }
 static const dfield spike_fields[] = {
-    SP(t_peak_s), SP(peak_ms_from_stim), SP(peak_mV), SP(threshold_mV), SP(t_threshold_s), SP(threshold_to_peak_mV),
-    SP(threshold_to_peak_ms), SP(fast_trough_mV), SP(t_fast_trough_s), SP(upstroke_mV_ms), SP(downstroke_mV_ms),
-    SP(upstroke_to_peak_ms), SP(upstroke_to_peak_mV), SP(peak_to_downstroke_ms), SP(peak_to_trough_ms),
-    SP(height_mV), SP(half_height_mV), SP(width_ms), SP(threshold_to_trough_ms), SP(upstroke_downstroke_ratio),
-    SP(isi_ms), SP(kink_interval_ms), SP(kink_ratio), SP(kink_height_mV_ms), SP(kink_slope_mV_ms2),
+    SP(t_peak_s),
+    SP(peak_ms_from_stim),
+    SP(peak_mV),
+    SP(threshold_mV),
+    SP(t_threshold_s),
+    SP(threshold_to_peak_mV),
+    SP(threshold_to_peak_ms),
+    SP(fast_trough_mV),
+    SP(t_fast_trough_s),
+    SP(upstroke_mV_ms),
+    SP(downstroke_mV_ms),
+    SP(upstroke_to_peak_ms),
+    SP(upstroke_to_peak_mV),
+    SP(peak_to_downstroke_ms),
+    SP(peak_to_trough_ms),
+    SP(height_mV),
+    SP(half_height_mV),
+    SP(width_ms),
+    SP(threshold_to_trough_ms),
+    SP(upstroke_downstroke_ratio),
+    SP(isi_ms),
+    SP(kink_interval_ms),
+    SP(kink_ratio),
+    SP(kink_height_mV_ms),
+    SP(kink_slope_mV_ms2),
 };
 #undef SP
 #define N_SPIKE_FIELDS (sizeof spike_fields / sizeof spike_fields[0])
 
-#define SW(f) {#f, offsetof(pl_ephys_sweep, f)}
+#define SW(f)                                                                                                          \
+    {                                                                                                                  \
+#f, offsetof(pl_ephys_sweep, f)                                                                                \
+    }
 static const dfield sweep_fields[] = {
-    SW(stimulus_level_pA), SW(rate_Hz), SW(baseline_start_s), SW(baseline_end_s), SW(stimulus_start_s),
-    SW(stimulus_end_s), SW(rmp_mV), SW(avg_peak_mV), SW(avg_threshold_mV), SW(avg_threshold_to_peak_mV),
-    SW(avg_threshold_to_peak_ms), SW(avg_fast_trough_mV), SW(avg_upstroke_to_peak_ms), SW(avg_upstroke_to_peak_mV),
-    SW(avg_peak_to_downstroke_ms), SW(avg_peak_to_trough_ms), SW(avg_height_mV), SW(avg_half_height_mV),
-    SW(avg_width_ms), SW(avg_threshold_to_trough_ms), SW(avg_upstroke_downstroke_ratio), SW(avg_upstroke_mV_ms),
-    SW(avg_downstroke_mV_ms), SW(spike_frequency_Hz), SW(mean_isi_ms), SW(cv_isi), SW(middle_first_width),
-    SW(middle_first_threshold_to_peak), SW(middle_first_fast_trough), SW(last_first_width),
-    SW(last_first_threshold_to_peak), SW(last_first_fast_trough), SW(pct_spikes_with_kink), SW(avg_kink_interval_ms),
-    SW(avg_kink_ratio), SW(avg_kink_height_mV_ms), SW(avg_kink_slope_mV_ms2), SW(filtered_rmp_mV),
-    SW(frequency_pre_filter_Hz), SW(frequency_post_filter_Hz), SW(drift_range_mV), SW(d_std_mV),
-    SW(normalized_signal_variability), SW(filtered_rmp_derivative_mV_s), SW(mean_stim_current_pA),
-    SW(mean_stim_voltage_mV), SW(sag_mV), SW(sag_ratio), SW(sag_percent), SW(peak_hyperpolarization_mV),
+    SW(stimulus_level_pA),
+    SW(rate_Hz),
+    SW(baseline_start_s),
+    SW(baseline_end_s),
+    SW(stimulus_start_s),
+    SW(stimulus_end_s),
+    SW(rmp_mV),
+    SW(avg_peak_mV),
+    SW(avg_threshold_mV),
+    SW(avg_threshold_to_peak_mV),
+    SW(avg_threshold_to_peak_ms),
+    SW(avg_fast_trough_mV),
+    SW(avg_upstroke_to_peak_ms),
+    SW(avg_upstroke_to_peak_mV),
+    SW(avg_peak_to_downstroke_ms),
+    SW(avg_peak_to_trough_ms),
+    SW(avg_height_mV),
+    SW(avg_half_height_mV),
+    SW(avg_width_ms),
+    SW(avg_threshold_to_trough_ms),
+    SW(avg_upstroke_downstroke_ratio),
+    SW(avg_upstroke_mV_ms),
+    SW(avg_downstroke_mV_ms),
+    SW(spike_frequency_Hz),
+    SW(mean_isi_ms),
+    SW(cv_isi),
+    SW(middle_first_width),
+    SW(middle_first_threshold_to_peak),
+    SW(middle_first_fast_trough),
+    SW(last_first_width),
+    SW(last_first_threshold_to_peak),
+    SW(last_first_fast_trough),
+    SW(pct_spikes_with_kink),
+    SW(avg_kink_interval_ms),
+    SW(avg_kink_ratio),
+    SW(avg_kink_height_mV_ms),
+    SW(avg_kink_slope_mV_ms2),
+    SW(filtered_rmp_mV),
+    SW(frequency_pre_filter_Hz),
+    SW(frequency_post_filter_Hz),
+    SW(drift_range_mV),
+    SW(d_std_mV),
+    SW(normalized_signal_variability),
+    SW(filtered_rmp_derivative_mV_s),
+    SW(mean_stim_current_pA),
+    SW(mean_stim_voltage_mV),
+    SW(sag_mV),
+    SW(sag_ratio),
+    SW(sag_percent),
+    SW(peak_hyperpolarization_mV),
 };
 #undef SW
 #define N_SWEEP_FIELDS (sizeof sweep_fields / sizeof sweep_fields[0])
 
-static double field_of(const void *base, size_t offset) { return *(const double *)((const char *)base + offset); }
+static double field_of(const void *base, size_t offset)
+{
+    return *(const double *)((const char *)base + offset);
+}
 
 /* Column storage for one batch: doubles with validity, and int32s. */
 typedef struct {
     size_t ncols, nrows;
     pl_column *cols;
     pl_colbuf *bufs;
-    double *d;     /* ncols * nrows */
-    int32_t *i;    /* ncols * nrows */
-    uint8_t *ok;   /* ncols * nrows */
+    double *d;      /* ncols * nrows */
+    int32_t *i;     /* ncols * nrows */
+    uint8_t *ok;    /* ncols * nrows */
     const char **s; /* ncols * nrows */
     char (*names)[48];
 } batch;
@@ -118,8 +185,14 @@ static void put_double(batch *b, size_t c, size_t r, double v)
     b->ok[c * b->nrows + r] = isfinite(v);
 }
 
-static void put_int(batch *b, size_t c, size_t r, int32_t v) { b->i[c * b->nrows + r] = v; }
-static void put_string(batch *b, size_t c, size_t r, const char *v) { b->s[c * b->nrows + r] = v ? v : ""; }
+static void put_int(batch *b, size_t c, size_t r, int32_t v)
+{
+    b->i[c * b->nrows + r] = v;
+}
+static void put_string(batch *b, size_t c, size_t r, const char *v)
+{
+    b->s[c * b->nrows + r] = v ? v : "";
+}
 
 /* Opens the Parquet and CSV twins of a table. */
 static pl_status open_pair(const char *dir, const char *stem, const batch *b, pl_table *t[2], pl_error *err)

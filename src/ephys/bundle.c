@@ -122,8 +122,8 @@ pl_status pl_bundle_convert_job(void *ctx, const pl_batch_input *in, pl_job_outc
     else if (dir.open)
         pl_adir_abort(&dir);
     if (st == PL_OK) {
-        snprintf(out->summary, sizeof out->summary, "%s, %d sweeps, %.1f M samples -> %s", plan.mixed ? "mixed" : "single",
-                 plan.n_sweeps, (double)plan.total_samples / 1e6, plan.cell);
+        snprintf(out->summary, sizeof out->summary, "%s, %d sweeps, %.1f M samples -> %s",
+                 plan.mixed ? "mixed" : "single", plan.n_sweeps, (double)plan.total_samples / 1e6, plan.cell);
         char qdir[2 * PL_PATH_MAX], qcell[600];
         pl_json_quote(final_dir, qdir, sizeof qdir);
         pl_json_quote(plan.cell, qcell, sizeof qcell);

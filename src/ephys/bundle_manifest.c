@@ -7,14 +7,17 @@
 #include "ephys/bundle_plan.h"
 #include "plateau/version.h"
 
-static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
 
 static json_t *metadata(const pl_recording *rec, const pl_bundle_plan *plan)
 {
     const pl_recording_meta *m = pl_recording_get_meta(rec);
-    json_t *subject = json_pack("{s:o,s:o,s:o,s:o,s:o}", "subject_id", str_or_null(m->subject_id), "species",
-                                str_or_null(m->species), "age", str_or_null(m->age), "sex", str_or_null(m->sex),
-                                "genotype", str_or_null(m->genotype));
+    json_t *subject =
+        json_pack("{s:o,s:o,s:o,s:o,s:o}", "subject_id", str_or_null(m->subject_id), "species", str_or_null(m->species),
+                  "age", str_or_null(m->age), "sex", str_or_null(m->sex), "genotype", str_or_null(m->genotype));
     json_t *rates = json_array();
     for (size_t i = 0; i < plan->n; i++) {
         double r = pl_recording_series(rec, plan->series[i].index)->rate_hz;
@@ -44,10 +47,10 @@ static json_t *tables(const pl_bundle_options *o, const pl_bundle_plan *plan, js
             json_array_append_new(cols, json_string("channel"));
             json_array_append_new(cols, json_string("series"));
         }
-        json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:i,s:o,s:s}", "name", pl_bundle_table_kind[t], "file",
-                                              bt->file, "rows", (json_int_t)bt->rows, "sweeps", bt->n_panels,
-                                              "columns", cols, "sorted_by",
-                                              bt->multi_channel ? "sweep, channel, series, t_s" : "sweep, t_s"));
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:I,s:i,s:o,s:s}", "name", pl_bundle_table_kind[t], "file", bt->file,
+                                        "rows", (json_int_t)bt->rows, "sweeps", bt->n_panels, "columns", cols,
+                                        "sorted_by", bt->multi_channel ? "sweep, channel, series, t_s" : "sweep, t_s"));
         if (o->plots) {
             char name[400];
             snprintf(name, sizeof name, "%s_%s_sweeps.%s", pl_bundle_table_kind[t], plan->cell,
@@ -102,15 +105,16 @@ json_t *pl_bundle_manifest(const pl_bundle_options *o, pl_recording *rec, const 
     json_t *extra = json_loads(m->extra_json[0] ? m->extra_json : "{}", 0, &jerr);
     if (!extra)
         extra = json_object();
-    const char *rule = plan->cell_k ? "<subject_id>_<k>: k = position of the file among the recordings of its folder, by name"
-                                    : "no subject_id in the file: the cell is named after the file";
+    const char *rule = plan->cell_k
+                           ? "<subject_id>_<k>: k = position of the file among the recordings of its folder, by name"
+                           : "no subject_id in the file: the cell is named after the file";
     json_t *root = json_pack(
-        "{s:s,s:b,s:s,s:s,s:{s:o,s:i,s:s},s:{s:s,s:s,s:s,s:o,s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o,s:o}",
-        "plateau_version", PLATEAU_VERSION, "complete", 1, "file_id", m->identifier[0] ? m->identifier : plan->cell,
-        "cell", plan->cell, "cell_naming", "subject_id", str_or_null(plan->subject), "k", plan->cell_k, "rule", rule,
-        "source", "path", in->path, "relative_path", in->rel, "format", m->format, "format_version",
-        str_or_null(m->format_version), "size", (json_int_t)in->size, "sha256", in->content_hash, "protocol_type",
-        plan->mixed ? "mixed" : "single", "sweep_numbers_invented", plan->sweeps_invented, "tables", tabs, "plots",
-        plots, "metadata", metadata(rec, plan), "format_specific", extra, "protocols", protocols(rec, plan));
+        "{s:s,s:b,s:s,s:s,s:{s:o,s:i,s:s},s:{s:s,s:s,s:s,s:o,s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "plateau_version",
+        PLATEAU_VERSION, "complete", 1, "file_id", m->identifier[0] ? m->identifier : plan->cell, "cell", plan->cell,
+        "cell_naming", "subject_id", str_or_null(plan->subject), "k", plan->cell_k, "rule", rule, "source", "path",
+        in->path, "relative_path", in->rel, "format", m->format, "format_version", str_or_null(m->format_version),
+        "size", (json_int_t)in->size, "sha256", in->content_hash, "protocol_type", plan->mixed ? "mixed" : "single",
+        "sweep_numbers_invented", plan->sweeps_invented, "tables", tabs, "plots", plots, "metadata",
+        metadata(rec, plan), "format_specific", extra, "protocols", protocols(rec, plan));
     return root;
 }

@@ -12,28 +12,28 @@
 enum { TABLE_MV, TABLE_PA, TABLE_STIMULUS, TABLE_RESPONSE, TABLE_OTHER, N_TABLES };
 
 typedef struct bundle_series {
-    size_t index;        /* in the recording */
-    int32_t sweep;       /* the reader's, or an ordinal when the file has none */
+    size_t index;  /* in the recording */
+    int32_t sweep; /* the reader's, or an ordinal when the file has none */
     bool tables[N_TABLES];
 } bundle_series;
 
 typedef struct bundle_table {
     bool used;
-    char file[300];      /* "mV_<cell>.parquet" */
-    bool multi_channel;  /* a sweep has several series here: add a channel column */
-    int n_panels;        /* distinct sweeps */
+    char file[300];     /* "mV_<cell>.parquet" */
+    bool multi_channel; /* a sweep has several series here: add a channel column */
+    int n_panels;       /* distinct sweeps */
     uint64_t rows;
 } bundle_table;
 
 typedef struct pl_bundle_plan {
     char cell[256];
     char subject[128];
-    int cell_k;          /* k of <subject>_<k> (0 when the cell is named after the file) */
+    int cell_k; /* k of <subject>_<k> (0 when the cell is named after the file) */
     bool mixed;
     bool sweeps_invented;
     int n_sweeps;
     int64_t total_samples;
-    size_t n;            /* series in reading order: by sweep, then channel, then role */
+    size_t n; /* series in reading order: by sweep, then channel, then role */
     bundle_series *series;
     bundle_table tables[N_TABLES];
 } pl_bundle_plan;

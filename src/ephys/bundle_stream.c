@@ -22,10 +22,10 @@ typedef struct sink {
     bundle_table *info;
     pl_table *table;
     pl_figure *fig;
-    int panel;            /* panel of the current sweep, -1 before the first */
+    int panel; /* panel of the current sweep, -1 before the first */
     int32_t sweep;
     int traces_in_panel;
-    pl_trace *trace;      /* the trace of the series being streamed */
+    pl_trace *trace; /* the trace of the series being streamed */
 } sink;
 
 static const pl_column columns[] = {
@@ -87,7 +87,7 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     pl_table_options topt;
     pl_table_options_default(&topt);
     topt.row_group_bytes = o->row_group_bytes;
-    topt.page_bytes = (size_t)256 << 10; /* four tables of seven columns each hold a page: keep pages small */
+    topt.page_bytes = (size_t)256 << 10;     /* four tables of seven columns each hold a page: keep pages small */
     topt.dict_max_bytes = (size_t)128 << 10; /* units, sweeps, rates need a few entries; samples fall back early */
     const char *kv[] = {"plateau.table", pl_bundle_table_kind[t], "plateau.cell", plan->cell};
     topt.kv = kv;
@@ -100,16 +100,19 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     int cols = n < GRID_COLS ? n : GRID_COLS;
     int rows = (n + GRID_COLS - 1) / GRID_COLS;
     char title[400];
-    snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n, n == 1 ? "" : "s");
-    pl_figure_spec spec = {.width_in = 2.8 * cols, .height_in = 2.1 * rows + 0.7, .dpi = 100, .rows = rows,
-                           .cols = cols, .title = title};
+    snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n,
+             n == 1 ? "" : "s");
+    pl_figure_spec spec = {
+        .width_in = 2.8 * cols, .height_in = 2.1 * rows + 0.7, .dpi = 100, .rows = rows, .cols = cols, .title = title};
     return pl_figure_new(&spec, &k->fig, err);
 }
 
 static void sweep_title(const pl_series_info *s, int32_t sweep, char *buf, size_t size)
 {
-    const char *mode = s->clamp == PL_CLAMP_CURRENT ? "CC" : s->clamp == PL_CLAMP_VOLTAGE ? "VC"
-                       : s->clamp == PL_CLAMP_IZERO ? "I=0" : "";
+    const char *mode = s->clamp == PL_CLAMP_CURRENT   ? "CC"
+                       : s->clamp == PL_CLAMP_VOLTAGE ? "VC"
+                       : s->clamp == PL_CLAMP_IZERO   ? "I=0"
+                                                      : "";
     snprintf(buf, size, "sweep %d%s%s", (int)sweep, *mode ? " " : "", mode);
 }
 
@@ -173,10 +176,11 @@ static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *
             return st;
         for (size_t i = 0; i < m; i++)
             c->fvalues[i] = (float)c->values[i];
-        pl_colbuf cols[7] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL},    {c->fvalues, NULL, NULL},
-                             {c->units, NULL, NULL},  {c->rates, NULL, NULL},    {c->channels, NULL, NULL},
+        pl_colbuf cols[7] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL}, {c->fvalues, NULL, NULL},
+                             {c->units, NULL, NULL},  {c->rates, NULL, NULL}, {c->channels, NULL, NULL},
                              {c->names, NULL, NULL}};
-        double step = m > 1 ? (c->times[m - 1] - c->times[0]) / (double)(m - 1) : 1.0 / (s->rate_hz > 0 ? s->rate_hz : 1);
+        double step =
+            m > 1 ? (c->times[m - 1] - c->times[0]) / (double)(m - 1) : 1.0 / (s->rate_hz > 0 ? s->rate_hz : 1);
         for (int t = 0; t < N_TABLES && st == PL_OK; t++) {
             if (!b->tables[t])
                 continue;

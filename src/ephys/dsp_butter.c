@@ -14,7 +14,8 @@ pl_status pl_butter_lowpass(int order, double wn, double *b, double *a, pl_error
     if (order < 1 || order > PL_BUTTER_MAX_ORDER)
         return pl_error_set(err, PL_EARG, NULL, "Butterworth order %d is outside 1..%d", order, PL_BUTTER_MAX_ORDER);
     if (!(wn > 0.0 && wn < 1.0))
-        return pl_error_set(err, PL_EARG, NULL, "Butterworth cutoff %g must lie strictly between 0 and Nyquist (1)", wn);
+        return pl_error_set(err, PL_EARG, NULL, "Butterworth cutoff %g must lie strictly between 0 and Nyquist (1)",
+                            wn);
     const double fs2 = 4.0; /* 2 * fs with fs = 2 */
     double warped = 4.0 * tan(M_PI * wn / 2.0);
     double complex poly[PL_BUTTER_MAX_ORDER + 1] = {1.0};

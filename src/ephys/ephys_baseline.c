@@ -34,8 +34,10 @@ pl_status ephys_savgol_baseline(const pl_ephys_params *p, const double *v, doubl
         window = (long)len - (len % 2 == 0);
     if (window < 5 || window <= p->savgol_polyorder) {
         char note[128];
-        snprintf(note, sizeof note, "baseline of %zu samples gives a Savitzky-Golay window of %ld (< 5): no baseline "
-                 "metrics", len, window);
+        snprintf(note, sizeof note,
+                 "baseline of %zu samples gives a Savitzky-Golay window of %ld (< 5): no baseline "
+                 "metrics",
+                 len, window);
         ephys_note(out, note);
         return PL_OK;
     }

@@ -14,16 +14,48 @@ typedef struct {
     bool is_int;
 } param_field;
 
-#define D(f) {#f, offsetof(pl_ephys_params, f), false}
-#define I(f) {#f, offsetof(pl_ephys_params, f), true}
+#define D(f)                                                                                                           \
+    {                                                                                                                  \
+#f, offsetof(pl_ephys_params, f), false                                                                        \
+    }
+#define I(f)                                                                                                           \
+    {                                                                                                                  \
+#f, offsetof(pl_ephys_params, f), true                                                                         \
+    }
 static const param_field fields[] = {
-    D(stimulus_threshold_pA), D(baseline_threshold_pA), D(min_stimulus_s), D(level_change_window_ms), D(min_flat_ratio), D(square_level),
-    D(no_step_mode_share), D(fallback_baseline_ms), D(artifact_d2_mV_s2), D(lowpass_min_rate_Hz),
-    D(lowpass_cutoff_Hz), I(lowpass_order), D(median_kernel_ms), D(pre_ms), D(post_ms), D(threshold_fraction),
-    D(fast_trough_fraction), D(peak_height_mV), D(prominence_mV), D(min_peak_distance_ms),
-    D(min_threshold_to_peak_mV), D(bin_ms), D(current_round_pA), D(kink_start_fraction), D(kink_min_ratio),
-    D(kink_min_depth), D(kink_min_interval_ms), D(savgol_window_fraction), I(savgol_polyorder), D(mean_window_ms),
-    I(rin_sweeps), D(sag_window_ms), D(sag_end_gap_ms),
+    D(stimulus_threshold_pA),
+    D(baseline_threshold_pA),
+    D(min_stimulus_s),
+    D(level_change_window_ms),
+    D(min_flat_ratio),
+    D(square_level),
+    D(no_step_mode_share),
+    D(fallback_baseline_ms),
+    D(artifact_d2_mV_s2),
+    D(lowpass_min_rate_Hz),
+    D(lowpass_cutoff_Hz),
+    I(lowpass_order),
+    D(median_kernel_ms),
+    D(pre_ms),
+    D(post_ms),
+    D(threshold_fraction),
+    D(fast_trough_fraction),
+    D(peak_height_mV),
+    D(prominence_mV),
+    D(min_peak_distance_ms),
+    D(min_threshold_to_peak_mV),
+    D(bin_ms),
+    D(current_round_pA),
+    D(kink_start_fraction),
+    D(kink_min_ratio),
+    D(kink_min_depth),
+    D(kink_min_interval_ms),
+    D(savgol_window_fraction),
+    I(savgol_polyorder),
+    D(mean_window_ms),
+    I(rin_sweeps),
+    D(sag_window_ms),
+    D(sag_end_gap_ms),
 };
 #undef D
 #undef I
@@ -92,7 +124,7 @@ size_t pl_ephys_params_json(const pl_ephys_params *p, char *buf, size_t size)
     size_t used = 0;
 #define PUT(...)                                                                                                       \
     do {                                                                                                               \
-        int w_ = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0, __VA_ARGS__);             \
+        int w_ = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0, __VA_ARGS__);              \
         used += w_ > 0 ? (size_t)w_ : 0;                                                                               \
     } while (0)
     PUT("{");

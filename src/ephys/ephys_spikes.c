@@ -62,8 +62,8 @@ static void find_kink(const pl_ephys_params *p, const double *dvdt, size_t thr, 
 
 /* Threshold and upstroke of the peak at pk, looking back pre_ms but not past the previous peak. Returns false
  * when the spike is too small (threshold to peak under min_threshold_to_peak_mV). */
-static bool onset(const pl_ephys_params *p, const double *v, const double *dvdt, size_t pk, size_t floor_i,
-                  double rate, size_t *thr_out, size_t *up_out)
+static bool onset(const pl_ephys_params *p, const double *v, const double *dvdt, size_t pk, size_t floor_i, double rate,
+                  size_t *thr_out, size_t *up_out)
 {
     size_t npre = ephys_samples(p->pre_ms, rate);
     size_t a = pk > npre ? pk - npre : 0;
@@ -165,7 +165,10 @@ static double isi_cv(const pl_ephys_spike *s, size_t from, size_t to, double ms,
     return sqrt(sq / (double)k) / m;
 }
 
-static double ratio_of(double a, double b) { return b != 0.0 ? a / b : NAN; }
+static double ratio_of(double a, double b)
+{
+    return b != 0.0 ? a / b : NAN;
+}
 
 static void summarise(const pl_ephys_params *p, const pl_ephys_spike *s, size_t n, double stim_dur_s, double ms,
                       pl_ephys_sweep *out)

@@ -28,7 +28,10 @@ void ephys_note(pl_ephys_sweep *out, const char *text)
     snprintf(out->note + used, sizeof out->note - used, "%s%s", used ? "; " : "", text);
 }
 
-void pl_ephys_work_init(pl_ephys_work *w) { memset(w, 0, sizeof *w); }
+void pl_ephys_work_init(pl_ephys_work *w)
+{
+    memset(w, 0, sizeof *w);
+}
 
 void pl_ephys_work_free(pl_ephys_work *w)
 {
@@ -58,21 +61,28 @@ static pl_status reserve(pl_ephys_work *w, size_t n, pl_error *err)
 static void reset(pl_ephys_sweep *out, int sweep, size_t n, double rate)
 {
     memset(out, 0, sizeof *out);
-    out->rate_Hz = out->stimulus_level_pA = out->baseline_start_s = out->baseline_end_s =
-    out->stimulus_start_s = out->stimulus_end_s = out->rmp_mV = out->avg_peak_mV = out->avg_threshold_mV =
-    out->avg_threshold_to_peak_mV = out->avg_threshold_to_peak_ms = out->avg_fast_trough_mV =
-    out->avg_upstroke_to_peak_ms = out->avg_upstroke_to_peak_mV = out->avg_peak_to_downstroke_ms =
-    out->avg_peak_to_trough_ms = out->avg_height_mV = out->avg_half_height_mV = out->avg_width_ms =
-    out->avg_threshold_to_trough_ms = out->avg_upstroke_downstroke_ratio = out->avg_upstroke_mV_ms =
-    out->avg_downstroke_mV_ms = out->spike_frequency_Hz = out->mean_isi_ms = out->cv_isi =
-    out->middle_first_width = out->middle_first_threshold_to_peak = out->middle_first_fast_trough =
-    out->last_first_width = out->last_first_threshold_to_peak = out->last_first_fast_trough =
-    out->pct_spikes_with_kink = out->avg_kink_interval_ms = out->avg_kink_ratio = out->avg_kink_height_mV_ms =
-    out->avg_kink_slope_mV_ms2 = out->injected_current_pA = out->filtered_rmp_mV =
-    out->frequency_pre_filter_Hz = out->frequency_post_filter_Hz = out->drift_range_mV = out->d_std_mV =
-    out->normalized_signal_variability = out->filtered_rmp_derivative_mV_s = out->mean_stim_current_pA =
-    out->mean_stim_voltage_mV = out->sag_mV = out->sag_ratio = out->sag_percent =
-    out->peak_hyperpolarization_mV = NAN;
+    out->rate_Hz = out->stimulus_level_pA = out->baseline_start_s = out->baseline_end_s = out->stimulus_start_s =
+        out->stimulus_end_s = out->rmp_mV = out->avg_peak_mV = out->avg_threshold_mV = out->avg_threshold_to_peak_mV =
+            out->avg_threshold_to_peak_ms = out->avg_fast_trough_mV = out->avg_upstroke_to_peak_ms =
+                out->avg_upstroke_to_peak_mV = out->avg_peak_to_downstroke_ms = out->avg_peak_to_trough_ms =
+                    out->avg_height_mV = out->avg_half_height_mV = out->avg_width_ms = out->avg_threshold_to_trough_ms =
+                        out->avg_upstroke_downstroke_ratio = out->avg_upstroke_mV_ms = out->avg_downstroke_mV_ms =
+                            out->spike_frequency_Hz = out->mean_isi_ms = out->cv_isi = out->middle_first_width =
+                                out->middle_first_threshold_to_peak = out->middle_first_fast_trough =
+                                    out->last_first_width = out->last_first_threshold_to_peak =
+                                        out->last_first_fast_trough = out->pct_spikes_with_kink =
+                                            out->avg_kink_interval_ms = out->avg_kink_ratio =
+                                                out->avg_kink_height_mV_ms = out->avg_kink_slope_mV_ms2 =
+                                                    out->injected_current_pA = out->filtered_rmp_mV =
+                                                        out->frequency_pre_filter_Hz = out->frequency_post_filter_Hz =
+                                                            out->drift_range_mV = out->d_std_mV =
+                                                                out->normalized_signal_variability =
+                                                                    out->filtered_rmp_derivative_mV_s =
+                                                                        out->mean_stim_current_pA =
+                                                                            out->mean_stim_voltage_mV = out->sag_mV =
+                                                                                out->sag_ratio = out->sag_percent =
+                                                                                    out->peak_hyperpolarization_mV =
+                                                                                        NAN;
     for (int b = 0; b < PL_EPHYS_MAX_BINS; b++)
         out->bin_cv_isi[b] = NAN;
     out->sweep = sweep;

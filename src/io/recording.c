@@ -19,7 +19,10 @@ const char *pl_clamp_name(pl_clamp c)
     }
 }
 
-const char *pl_role_name(pl_role r) { return r == PL_ROLE_STIMULUS ? "stimulus" : "response"; }
+const char *pl_role_name(pl_role r)
+{
+    return r == PL_ROLE_STIMULUS ? "stimulus" : "response";
+}
 
 static ssize_t read_head(const char *path, unsigned char *head, size_t n)
 {
@@ -95,9 +98,18 @@ void pl_recording_close(pl_recording *r)
     pl_free(r);
 }
 
-const char *pl_recording_path(const pl_recording *r) { return r->path; }
-const pl_recording_meta *pl_recording_get_meta(const pl_recording *r) { return &r->meta; }
-size_t pl_recording_series_count(const pl_recording *r) { return r->n_series; }
+const char *pl_recording_path(const pl_recording *r)
+{
+    return r->path;
+}
+const pl_recording_meta *pl_recording_get_meta(const pl_recording *r)
+{
+    return &r->meta;
+}
+size_t pl_recording_series_count(const pl_recording *r)
+{
+    return r->n_series;
+}
 const pl_series_info *pl_recording_series(const pl_recording *r, size_t i)
 {
     return i < r->n_series ? &r->series[i] : NULL;

@@ -126,8 +126,8 @@ static pl_status check_batch(const pl_table *t, size_t nrows, const pl_colbuf *c
         const char *const *s = b->values;
         for (size_t r = 0; r < nrows; r++)
             if (!s[r] && (!b->valid || b->valid[r]))
-                return pl_error_set(err, PL_EARG, NULL, "column '%s': row %zu of the batch is a NULL string",
-                                    c->name, r + 1);
+                return pl_error_set(err, PL_EARG, NULL, "column '%s': row %zu of the batch is a NULL string", c->name,
+                                    r + 1);
     }
     return PL_OK;
 }
@@ -181,5 +181,7 @@ void pl_table_abort(pl_table *t)
         t->ops->abort(t);
 }
 
-uint64_t pl_table_rows(const pl_table *t) { return t ? t->rows : 0; }
-
+uint64_t pl_table_rows(const pl_table *t)
+{
+    return t ? t->rows : 0;
+}

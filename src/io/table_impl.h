@@ -1,8 +1,9 @@
 /* plateau io: what every table writer backend provides behind include/plateau/table.h.
  *
- * A backend allocates a struct whose first member is pl_table and fills in ops, ncols and cols. table.c validates arguments once for
- * every backend (column definitions, batches, required columns without nulls), counts rows and remembers the first
- * error, so that a table whose write failed can only be closed (which removes its temporary file). */
+ * A backend allocates a struct whose first member is pl_table and fills in ops, ncols and cols. table.c validates
+ * arguments once for every backend (column definitions, batches, required columns without nulls), counts rows and
+ * remembers the first error, so that a table whose write failed can only be closed (which removes its temporary file).
+ */
 #ifndef PL_IO_TABLE_IMPL_H
 #define PL_IO_TABLE_IMPL_H
 
@@ -19,7 +20,7 @@ struct pl_table {
     uint64_t rows;
     size_t ncols;
     const pl_column *cols; /* the backend's copy of the column definitions (names owned by it) */
-    pl_status failed; /* first failed write, PL_OK while healthy */
+    pl_status failed;      /* first failed write, PL_OK while healthy */
     pl_error first_error;
 };
 

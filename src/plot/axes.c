@@ -6,7 +6,7 @@
 
 #include "plot/draw.h"
 
-#define INK 0xFF262626u       /* frame, ticks, text */
+#define INK 0xFF262626u /* frame, ticks, text */
 #define GRID 0xFFE3E3E3u
 #define TICK_LEN 3.5
 
@@ -22,24 +22,33 @@ static const char *tick_text(const pl_ticks *t, double v, char *buf, size_t size
     return buf;
 }
 
-static bool x_inside(const panel_geom *g, double x) { return x >= g->plot.x - 0.01 && x <= g->plot.x + g->plot.w + 0.01; }
-static bool y_inside(const panel_geom *g, double y) { return y >= g->plot.y - 0.01 && y <= g->plot.y + g->plot.h + 0.01; }
+static bool x_inside(const panel_geom *g, double x)
+{
+    return x >= g->plot.x - 0.01 && x <= g->plot.x + g->plot.w + 0.01;
+}
+static bool y_inside(const panel_geom *g, double y)
+{
+    return y >= g->plot.y - 0.01 && y <= g->plot.y + g->plot.h + 0.01;
+}
 
 void pl__draw_background(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
 {
-    if (!ax->grid) return;
+    if (!ax->grid)
+        return;
     cairo_save(cr);
     pl__set_color(cr, GRID);
     cairo_set_line_width(cr, 0.6);
     for (int i = 0; i < g->yt.n; i++) {
         double y = g->ay + g->by * g->yt.v[i];
-        if (!y_inside(g, y)) continue;
+        if (!y_inside(g, y))
+            continue;
         cairo_move_to(cr, g->plot.x, y);
         cairo_line_to(cr, g->plot.x + g->plot.w, y);
     }
     for (int i = 0; !g->categories && i < g->xt.n; i++) {
         double x = g->ax + g->bx * g->xt.v[i];
-        if (!x_inside(g, x)) continue;
+        if (!x_inside(g, x))
+            continue;
         cairo_move_to(cr, x, g->plot.y);
         cairo_line_to(cr, x, g->plot.y + g->plot.h);
     }
@@ -51,13 +60,15 @@ static const pl_item *last_bars(const pl_axes *ax)
 {
     const pl_item *bars = NULL;
     for (const pl_item *it = ax->items; it; it = it->next)
-        if (it->kind == IT_BARS) bars = it;
+        if (it->kind == IT_BARS)
+            bars = it;
     return bars;
 }
 
 static const char *category_name(const pl_item *bars, size_t i, char *buf, size_t size)
 {
-    if (bars->names) return bars->names[i];
+    if (bars->names)
+        return bars->names[i];
     snprintf(buf, size, "%zu", i + 1);
     return buf;
 }
@@ -79,13 +90,15 @@ double pl__categories_widest(cairo_t *cr, const pl_axes *ax, size_t *n)
 static void category_labels(cairo_t *cr, const pl_axes *ax, const panel_geom *g, double base)
 {
     const pl_item *bars = last_bars(ax);
-    if (!bars || !bars->n) return;
+    if (!bars || !bars->n)
+        return;
     size_t n;
     double f = ax->fig->font_pt, widest = pl__categories_widest(cr, ax, &n);
     double slot = g->plot.w / (double)n;
     double need = g->cat_rotated ? f * 1.2 : widest + f;
     size_t every = (size_t)ceil(need / slot);
-    if (every < 1) every = 1;
+    if (every < 1)
+        every = 1;
     char buf[32];
     double bottom = g->plot.y + g->plot.h;
     for (size_t i = 0; i < n; i += every) {
@@ -127,7 +140,8 @@ void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     } else {
         for (int i = 0; i < g->xt.n; i++) {
             double x = g->ax + g->bx * g->xt.v[i];
-            if (!x_inside(g, x)) continue;
+            if (!x_inside(g, x))
+                continue;
             cairo_move_to(cr, x, bottom);
             cairo_line_to(cr, x, bottom + TICK_LEN);
             cairo_stroke(cr);
@@ -136,15 +150,18 @@ void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     }
     for (int i = 0; i < g->yt.n; i++) {
         double y = g->ay + g->by * g->yt.v[i];
-        if (!y_inside(g, y)) continue;
+        if (!y_inside(g, y))
+            continue;
         cairo_move_to(cr, p->x, y);
         cairo_line_to(cr, p->x - TICK_LEN, y);
         cairo_stroke(cr);
         pl__text(cr, p->x - TICK_LEN - 3, y + f * 0.36, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf), 1.0);
     }
     double label_base = xbase + (f + 1) * 1.35 + g->cat_extra;
-    if (!g->categories && pl_ticks_note(&g->xt, buf, sizeof buf)[0]) pl__text(cr, p->x + p->w, label_base, buf, 1.0);
-    if (pl_ticks_note(&g->yt, buf, sizeof buf)[0]) pl__text(cr, p->x, p->y - f * 0.45, buf, 0.0);
+    if (!g->categories && pl_ticks_note(&g->xt, buf, sizeof buf)[0])
+        pl__text(cr, p->x + p->w, label_base, buf, 1.0);
+    if (pl_ticks_note(&g->yt, buf, sizeof buf)[0])
+        pl__text(cr, p->x, p->y - f * 0.45, buf, 0.0);
     pl__font(cr, false, f + 1, false);
     char fit[PL_PLOT_TEXT_MAX];
     if (ax->xlabel[0])
@@ -153,9 +170,11 @@ void pl__draw_axes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
         cairo_save(cr);
         double ticks_w = 0; /* next to the tick labels, wherever the aligned margin put the axis */
         pl__font(cr, false, f, false);
-        for (int i = 0; i < g->yt.n; i++) ticks_w = fmax(ticks_w, pl__text_width(cr, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf)));
+        for (int i = 0; i < g->yt.n; i++)
+            ticks_w = fmax(ticks_w, pl__text_width(cr, tick_text(&g->yt, g->yt.v[i], buf, sizeof buf)));
         pl__font(cr, false, f + 1, false);
-        cairo_translate(cr, fmax(g->cell.x + (f + 1) * 1.0, p->x - TICK_LEN - 3 - ticks_w - (f + 1) * 0.45), p->y + p->h / 2);
+        cairo_translate(cr, fmax(g->cell.x + (f + 1) * 1.0, p->x - TICK_LEN - 3 - ticks_w - (f + 1) * 0.45),
+                        p->y + p->h / 2);
         cairo_rotate(cr, -M_PI / 2);
         pl__text(cr, 0, 0, pl__fit_text(cr, ax->ylabel, g->cell.h - 4, fit, sizeof fit), 0.5);
         cairo_restore(cr);
@@ -177,7 +196,8 @@ static double draw_badge(cairo_t *cr, const pl_axes *ax, const panel_geom *g, do
 {
     static const uint32_t fill[] = {0xFF1A9850u, 0xFFC8102Eu, 0xFFE69F00u, 0xFF6E6E6Eu};
     double right = g->plot.x + g->plot.w;
-    if (!ax->has_badge) return right;
+    if (!ax->has_badge)
+        return right;
     double f = ax->fig->font_pt + 1;
     pl__font(cr, false, f, true);
     double w = pl__text_width(cr, ax->badge_text) + f * 1.2, h = f * 1.5;
@@ -197,7 +217,8 @@ void pl__draw_title(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     double f = ax->fig->font_pt + 2;
     double mid = g->plot.y - f * 0.95;
     double right = draw_badge(cr, ax, g, mid);
-    if (!ax->title[0]) return;
+    if (!ax->title[0])
+        return;
     pl__font(cr, false, f, false);
     pl__set_color(cr, INK);
     char t[PL_PLOT_TEXT_MAX];
@@ -266,7 +287,8 @@ static void legend_sample(cairo_t *cr, const pl_item *it, double x, double y, do
         cairo_line_to(cr, x + len, y);
         cairo_stroke(cr);
     }
-    if (it->style.marker != PL_MARK_NONE) pl__marker(cr, x + len / 2, y, it->style.marker, it->style.marker_size);
+    if (it->style.marker != PL_MARK_NONE)
+        pl__marker(cr, x + len / 2, y, it->style.marker, it->style.marker_size);
 }
 
 /* The legend's size; false when no item has a label. */
@@ -276,7 +298,8 @@ static bool legend_size(cairo_t *cr, const pl_axes *ax, double *w, double *h)
     int n = 0;
     pl__font(cr, false, f, false);
     for (const pl_item *it = ax->items; it; it = it->next) {
-        if (!it->style.label) continue;
+        if (!it->style.label)
+            continue;
         widest = fmax(widest, pl__text_width(cr, it->style.label));
         n++;
     }
@@ -291,7 +314,8 @@ static void draw_legend(cairo_t *cr, const pl_axes *ax, pl_rect r)
     box(cr, r);
     double cy = r.y + f * 0.25 + row / 2;
     for (const pl_item *it = ax->items; it; it = it->next) {
-        if (!it->style.label) continue;
+        if (!it->style.label)
+            continue;
         cairo_save(cr);
         legend_sample(cr, it, r.x + f * 0.5, cy, len);
         cairo_restore(cr);
@@ -359,7 +383,9 @@ void pl__draw_boxes(cairo_t *cr, const pl_axes *ax, const panel_geom *g)
     for (int pass = 0; pass < 2; pass++) {
         bool best = pass == 1;
         for (const pl_item *it = ax->items; it; it = it->next)
-            if (it->kind == IT_TEXT && (it->where == PL_LOC_BEST) == best) draw_textbox(cr, ax, g, it, used);
-        if (legend && (ax->legend == PL_LOC_BEST) == best) draw_legend(cr, ax, place_box(ax, g, ax->legend, lw, lh, used));
+            if (it->kind == IT_TEXT && (it->where == PL_LOC_BEST) == best)
+                draw_textbox(cr, ax, g, it, used);
+        if (legend && (ax->legend == PL_LOC_BEST) == best)
+            draw_legend(cr, ax, place_box(ax, g, ax->legend, lw, lh, used));
     }
 }

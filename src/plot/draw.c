@@ -21,7 +21,8 @@ double pl__text_width(cairo_t *cr, const char *s)
 
 void pl__text(cairo_t *cr, double x, double baseline, const char *s, double halign)
 {
-    if (!s[0]) return;
+    if (!s[0])
+        return;
     cairo_move_to(cr, x - halign * pl__text_width(cr, s), baseline);
     cairo_show_text(cr, s);
 }
@@ -30,14 +31,18 @@ void pl__text(cairo_t *cr, double x, double baseline, const char *s, double hali
 const char *pl__fit_text(cairo_t *cr, const char *s, double max_w, char *out, size_t size)
 {
     pl__copy_text(out, size, s);
-    if (pl__text_width(cr, out) <= max_w) return out;
+    if (pl__text_width(cr, out) <= max_w)
+        return out;
     size_t n = strlen(out);
     while (n > 0) {
-        do n--;
+        do
+            n--;
         while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80);
-        if (n + 4 > size) continue;
+        if (n + 4 > size)
+            continue;
         memcpy(out + n, "\u2026", 4); /* 3 bytes and the terminator */
-        if (pl__text_width(cr, out) <= max_w) return out;
+        if (pl__text_width(cr, out) <= max_w)
+            return out;
         out[n] = '\0';
     }
     out[0] = '\0';
@@ -117,7 +122,8 @@ void pl__marker(cairo_t *cr, double x, double y, pl_marker m, double size)
 /* Keeps device coordinates within what cairo's fixed-point arithmetic holds. */
 static double clampc(double v)
 {
-    if (v != v) return 0;
+    if (v != v)
+        return 0;
     return v < -1e6 ? -1e6 : (v > 1e6 ? 1e6 : v);
 }
 
@@ -144,9 +150,11 @@ static void draw_line(cairo_t *cr, const panel_geom *g, const pl_item *it)
         }
         cairo_stroke(cr);
     }
-    if (it->style.marker == PL_MARK_NONE) return;
+    if (it->style.marker == PL_MARK_NONE)
+        return;
     for (size_t i = 0; i < it->n; i++) {
-        if (!isfinite(it->x[i]) || !isfinite(it->y[i])) continue;
+        if (!isfinite(it->x[i]) || !isfinite(it->y[i]))
+            continue;
         pl__marker(cr, MX(g, it->x[i]), MY(g, it->y[i]), it->style.marker, it->style.marker_size);
     }
 }
@@ -157,13 +165,18 @@ static void draw_band(cairo_t *cr, const panel_geom *g, const pl_item *it)
     pl__set_color(cr, it->style.color);
     size_t i = 0;
     while (i < it->n) {
-        while (i < it->n && !(isfinite(it->x[i]) && isfinite(it->y[i]) && isfinite(it->y2[i]))) i++;
+        while (i < it->n && !(isfinite(it->x[i]) && isfinite(it->y[i]) && isfinite(it->y2[i])))
+            i++;
         size_t a = i;
-        while (i < it->n && isfinite(it->x[i]) && isfinite(it->y[i]) && isfinite(it->y2[i])) i++;
-        if (i - a < 2) continue;
+        while (i < it->n && isfinite(it->x[i]) && isfinite(it->y[i]) && isfinite(it->y2[i]))
+            i++;
+        if (i - a < 2)
+            continue;
         cairo_move_to(cr, MX(g, it->x[a]), MY(g, it->y[a]));
-        for (size_t k = a + 1; k < i; k++) cairo_line_to(cr, MX(g, it->x[k]), MY(g, it->y[k]));
-        for (size_t k = i; k-- > a;) cairo_line_to(cr, MX(g, it->x[k]), MY(g, it->y2[k]));
+        for (size_t k = a + 1; k < i; k++)
+            cairo_line_to(cr, MX(g, it->x[k]), MY(g, it->y[k]));
+        for (size_t k = i; k-- > a;)
+            cairo_line_to(cr, MX(g, it->x[k]), MY(g, it->y2[k]));
         cairo_close_path(cr);
         cairo_fill(cr);
     }
@@ -172,7 +185,8 @@ static void draw_band(cairo_t *cr, const panel_geom *g, const pl_item *it)
 static void draw_bars(cairo_t *cr, const panel_geom *g, const pl_item *it)
 {
     for (size_t i = 0; i < it->n; i++) {
-        if (!isfinite(it->y[i])) continue;
+        if (!isfinite(it->y[i]))
+            continue;
         double x0 = MX(g, (double)i - 0.4), x1 = MX(g, (double)i + 0.4);
         double y0 = MY(g, 0), y1 = MY(g, it->y[i]);
         pl__set_color(cr, it->colors[i]);
@@ -186,7 +200,8 @@ static void draw_hist(cairo_t *cr, const panel_geom *g, const pl_item *it)
 {
     double w = (it->hi - it->lo) / (double)it->n;
     for (size_t i = 0; i < it->n; i++) {
-        if (it->y[i] <= 0) continue;
+        if (it->y[i] <= 0)
+            continue;
         double x0 = MX(g, it->lo + w * (double)i), x1 = MX(g, it->lo + w * (double)(i + 1));
         double y0 = MY(g, 0), y1 = MY(g, it->y[i]);
         cairo_rectangle(cr, x0, y1, x1 - x0, y0 - y1);

@@ -4,7 +4,6 @@
 
 #include "plot/plot_impl.h"
 
-
 /* Text: DejaVu through fontconfig (cairo's font selection). halign 0 left, 0.5 centre, 1 right of x. */
 void pl__font(cairo_t *cr, bool mono, double size, bool bold);
 double pl__text_width(cairo_t *cr, const char *s);

@@ -5,7 +5,7 @@
 #include "plateau/mem.h"
 #include "plot/plot_impl.h"
 
-static const uint32_t okabe_ito[] = {PL_BLUE, PL_VERMILION, PL_GREEN, PL_ORANGE,
+static const uint32_t okabe_ito[] = {PL_BLUE,   PL_VERMILION, PL_GREEN, PL_ORANGE,
                                      PL_PURPLE, PL_SKYBLUE,   PL_BLACK, PL_YELLOW};
 
 /* The colour-blind-safe palette, cycling; black and yellow last (yellow is weak on white). */
@@ -18,11 +18,13 @@ uint32_t pl_palette(int i)
 /* Copies a string into a fixed buffer, truncating on a UTF-8 character boundary. */
 void pl__copy_text(char *dst, size_t size, const char *src)
 {
-    if (!src) src = "";
+    if (!src)
+        src = "";
     size_t n = strlen(src);
     if (n >= size) {
         n = size - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
     }
     memcpy(dst, src, n);
     dst[n] = '\0';
@@ -32,7 +34,8 @@ void pl__copy_text(char *dst, size_t size, const char *src)
 static void edges_from_weights(double *edges, int n, const double *w)
 {
     double total = 0;
-    for (int i = 0; i < n; i++) total += (w && isfinite(w[i]) && w[i] > 0) ? w[i] : 1.0;
+    for (int i = 0; i < n; i++)
+        total += (w && isfinite(w[i]) && w[i] > 0) ? w[i] : 1.0;
     edges[0] = 0;
     double acc = 0;
     for (int i = 0; i < n; i++) {
@@ -62,7 +65,8 @@ static pl_status figure_size(const pl_figure_spec *spec, double *dpi, double *w_
 
 pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *err)
 {
-    if (!spec || !out) return pl_error_set(err, PL_EARG, NULL, "pl_figure_new needs a spec and an output pointer");
+    if (!spec || !out)
+        return pl_error_set(err, PL_EARG, NULL, "pl_figure_new needs a spec and an output pointer");
     *out = NULL;
     int rows = spec->rows > 0 ? spec->rows : 1, cols = spec->cols > 0 ? spec->cols : 1;
     if ((long)rows * cols > PL_PLOT_MAX_PANELS)
@@ -70,10 +74,12 @@ pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *e
                             PL_PLOT_MAX_PANELS);
     double dpi = 0, w_pt = 0, h_pt = 0;
     pl_status st = figure_size(spec, &dpi, &w_pt, &h_pt, err);
-    if (st) return st;
+    if (st)
+        return st;
     size_t npanel = (size_t)rows * (size_t)cols;
     pl_figure *fig = pl_calloc(1, sizeof *fig, "plot figure", err);
-    if (!fig) return err ? err->code : PL_ENOMEM;
+    if (!fig)
+        return err ? err->code : PL_ENOMEM;
     fig->panels = pl_calloc(npanel, sizeof *fig->panels, "plot panels", err);
     fig->row_edges = pl_alloc(sizeof(double) * (size_t)(rows + cols + 2), "plot grid", err);
     if (!fig->panels || !fig->row_edges) {
@@ -106,7 +112,8 @@ pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *e
 
 void pl_figure_free(pl_figure *fig)
 {
-    if (!fig) return;
+    if (!fig)
+        return;
     if (fig->panels) {
         for (int i = 0; i < fig->rows * fig->cols; i++) {
             pl_item *it = fig->panels[i].items;
@@ -124,12 +131,19 @@ void pl_figure_free(pl_figure *fig)
 
 pl_axes *pl_figure_panel(pl_figure *fig, int row, int col)
 {
-    if (!fig || row < 0 || col < 0 || row >= fig->rows || col >= fig->cols) return NULL;
+    if (!fig || row < 0 || col < 0 || row >= fig->rows || col >= fig->cols)
+        return NULL;
     return &fig->panels[row * fig->cols + col];
 }
 
-int pl_figure_width_px(const pl_figure *fig) { return fig ? fig->w_px : 0; }
-int pl_figure_height_px(const pl_figure *fig) { return fig ? fig->h_px : 0; }
+int pl_figure_width_px(const pl_figure *fig)
+{
+    return fig ? fig->w_px : 0;
+}
+int pl_figure_height_px(const pl_figure *fig)
+{
+    return fig ? fig->h_px : 0;
+}
 
 /* Height of the band that holds the figure title (0 without one). */
 double pl__title_band(const pl_figure *fig)
@@ -151,12 +165,14 @@ pl_rect pl__cell(const pl_figure *fig, int row, int col)
 
 void pl_axes_title(pl_axes *ax, const char *title)
 {
-    if (ax) pl__copy_text(ax->title, sizeof ax->title, title);
+    if (ax)
+        pl__copy_text(ax->title, sizeof ax->title, title);
 }
 
 void pl_axes_labels(pl_axes *ax, const char *xlabel, const char *ylabel)
 {
-    if (!ax) return;
+    if (!ax)
+        return;
     pl__copy_text(ax->xlabel, sizeof ax->xlabel, xlabel);
     pl__copy_text(ax->ylabel, sizeof ax->ylabel, ylabel);
 }
@@ -171,27 +187,32 @@ static void set_lim(double *lim, bool *fixed, double lo, double hi)
 
 void pl_axes_xlim(pl_axes *ax, double lo, double hi)
 {
-    if (ax) set_lim(ax->xlim, &ax->xfixed, lo, hi);
+    if (ax)
+        set_lim(ax->xlim, &ax->xfixed, lo, hi);
 }
 
 void pl_axes_ylim(pl_axes *ax, double lo, double hi)
 {
-    if (ax) set_lim(ax->ylim, &ax->yfixed, lo, hi);
+    if (ax)
+        set_lim(ax->ylim, &ax->yfixed, lo, hi);
 }
 
 void pl_axes_legend(pl_axes *ax, pl_loc where)
 {
-    if (ax && where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_BEST) ax->legend = where;
+    if (ax && where >= PL_LOC_UPPER_RIGHT && where <= PL_LOC_BEST)
+        ax->legend = where;
 }
 
 void pl_axes_grid(pl_axes *ax, bool on)
 {
-    if (ax) ax->grid = on;
+    if (ax)
+        ax->grid = on;
 }
 
 void pl_axes_off(pl_axes *ax)
 {
-    if (ax) ax->off = true;
+    if (ax)
+        ax->off = true;
 }
 
 pl_status pl_axes_badge(pl_axes *ax, pl_verdict verdict, const char *text, pl_error *err)
@@ -207,7 +228,8 @@ pl_status pl_axes_badge(pl_axes *ax, pl_verdict verdict, const char *text, pl_er
 
 uint32_t pl__resolve_color(pl_axes *ax, uint32_t color)
 {
-    if (color >> 24) return color;
+    if (color >> 24)
+        return color;
     return pl_palette(ax->palette_next++);
 }
 
@@ -223,7 +245,9 @@ void pl__add_item(pl_axes *ax, pl_item *it)
 
 void pl__free_item(pl_item *it)
 {
-    if (!it) return;
-    if (it->trace) pl__trace_free(it->trace);
+    if (!it)
+        return;
+    if (it->trace)
+        pl__trace_free(it->trace);
     pl_free(it);
 }

@@ -28,7 +28,8 @@ typedef struct sink {
 static pl_status sink_write(void *ctx, const void *buf, size_t n, pl_error *err)
 {
     sink *s = ctx;
-    if (!s->st) s->st = pl_afile_write(&s->af, buf, n, err);
+    if (!s->st)
+        s->st = pl_afile_write(&s->af, buf, n, err);
     return s->st;
 }
 
@@ -46,7 +47,8 @@ static pl_status render_strips(pl_figure *fig, rows_fn rows, void *ctx, pl_error
     int w = fig->w_px, h = fig->h_px;
     int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, w);
     uint8_t *buf = pl_alloc((size_t)stride * STRIP_ROWS, "plot image strip", err);
-    if (!buf) return err ? err->code : PL_ENOMEM;
+    if (!buf)
+        return err ? err->code : PL_ENOMEM;
     cairo_surface_t *surf = cairo_image_surface_create_for_data(buf, CAIRO_FORMAT_RGB24, w, STRIP_ROWS, stride);
     pl_status st = PL_OK;
     double s = fig->dpi / 72.0;
@@ -60,7 +62,8 @@ static pl_status render_strips(pl_figure *fig, rows_fn rows, void *ctx, pl_error
             st = pl_error_set(err, PL_EINTERNAL, NULL, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
         cairo_destroy(cr);
         cairo_surface_flush(surf);
-        if (!st) st = rows(ctx, buf, stride, h - y0 < STRIP_ROWS ? h - y0 : STRIP_ROWS, err);
+        if (!st)
+            st = rows(ctx, buf, stride, h - y0 < STRIP_ROWS ? h - y0 : STRIP_ROWS, err);
     }
     cairo_surface_destroy(surf);
     pl_free(buf);
@@ -76,9 +79,11 @@ static pl_status save_png(pl_figure *fig, sink *s, pl_error *err)
 {
     pl_png *png;
     pl_status st = pl__png_begin(&png, fig->w_px, fig->h_px, sink_write, s, err);
-    if (st) return st;
+    if (st)
+        return st;
     st = render_strips(fig, png_rows, png, err);
-    if (!st) st = pl__png_end(png, err);
+    if (!st)
+        st = pl__png_end(png, err);
     pl__png_free(png);
     return st;
 }
@@ -100,12 +105,16 @@ static void jpeg_fail(j_common_ptr c)
     longjmp(j->jump, 1);
 }
 
-static void jpeg_quiet(j_common_ptr c) { (void)c; } /* warnings: libjpeg would print them */
+static void jpeg_quiet(j_common_ptr c)
+{
+    (void)c;
+} /* warnings: libjpeg would print them */
 
 static pl_status jpeg_rows(void *ctx, const uint8_t *data, int stride, int nrows, pl_error *err)
 {
     jpeg_ctx *j = ctx;
-    if (setjmp(j->jump)) return pl_error_set(err, PL_EIO, j->path, "JPEG encoder: %s", j->msg);
+    if (setjmp(j->jump))
+        return pl_error_set(err, PL_EIO, j->path, "JPEG encoder: %s", j->msg);
     for (int r = 0; r < nrows; r++) {
         const uint32_t *px = (const uint32_t *)(data + (size_t)r * (size_t)stride);
         for (JDIMENSION x = 0; x < j->c.image_width; x++) {
@@ -122,7 +131,8 @@ static pl_status jpeg_rows(void *ctx, const uint8_t *data, int stride, int nrows
 static pl_status save_jpeg(pl_figure *fig, sink *s, pl_error *err)
 {
     jpeg_ctx *j = pl_calloc(1, sizeof *j, "JPEG encoder", err);
-    if (!j) return err ? err->code : PL_ENOMEM;
+    if (!j)
+        return err ? err->code : PL_ENOMEM;
     j->row = pl_alloc((size_t)fig->w_px * 3, "JPEG row", err);
     if (!j->row) {
         pl_free(j);
@@ -149,8 +159,10 @@ static pl_status save_jpeg(pl_figure *fig, sink *s, pl_error *err)
         j->c.X_density = j->c.Y_density = (UINT16)lround(fig->dpi);
         jpeg_start_compress(&j->c, TRUE);
         st = render_strips(fig, jpeg_rows, j, err);
-        if (!st && !setjmp(j->jump)) jpeg_finish_compress(&j->c);
-        else if (!st) st = pl_error_set(err, PL_EIO, j->path, "JPEG encoder: %s", j->msg);
+        if (!st && !setjmp(j->jump))
+            jpeg_finish_compress(&j->c);
+        else if (!st)
+            st = pl_error_set(err, PL_EIO, j->path, "JPEG encoder: %s", j->msg);
     }
     jpeg_destroy_compress(&j->c);
     pl_free(j->row);
@@ -180,7 +192,8 @@ static pl_status save_svg(pl_figure *fig, sink *s, pl_error *err)
     cairo_surface_finish(surf);
     cairo_status_t cs = cairo_surface_status(surf);
     cairo_surface_destroy(surf);
-    if (!st && s->st) st = s->st;
+    if (!st && s->st)
+        st = s->st;
     if (!st && cs != CAIRO_STATUS_SUCCESS)
         st = pl_error_set(err, PL_EIO, s->af.final_path, "SVG output failed: %s", cairo_status_to_string(cs));
     return st;
@@ -189,11 +202,16 @@ static pl_status save_svg(pl_figure *fig, sink *s, pl_error *err)
 static pl_format format_of(const char *path)
 {
     const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/')) return PL_FMT_AUTO;
-    if (!strcasecmp(dot, ".png")) return PL_FMT_PNG;
-    if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return PL_FMT_JPEG;
-    if (!strcasecmp(dot, ".svg")) return PL_FMT_SVG;
-    if (!strcasecmp(dot, ".pdf")) return PL_FMT_PDF;
+    if (!dot || strchr(dot, '/'))
+        return PL_FMT_AUTO;
+    if (!strcasecmp(dot, ".png"))
+        return PL_FMT_PNG;
+    if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))
+        return PL_FMT_JPEG;
+    if (!strcasecmp(dot, ".svg"))
+        return PL_FMT_SVG;
+    if (!strcasecmp(dot, ".pdf"))
+        return PL_FMT_PDF;
     return PL_FMT_AUTO;
 }
 
@@ -204,14 +222,17 @@ pl_status pl_figure_save(pl_figure *fig, const char *path, pl_error *err)
 
 pl_status pl_figure_save_as(pl_figure *fig, const char *path, pl_format format, pl_error *err)
 {
-    if (!fig || !path) return pl_error_set(err, PL_EARG, path, "pl_figure_save needs a figure and a path");
-    if (format == PL_FMT_AUTO) format = format_of(path);
+    if (!fig || !path)
+        return pl_error_set(err, PL_EARG, path, "pl_figure_save needs a figure and a path");
+    if (format == PL_FMT_AUTO)
+        format = format_of(path);
     if (format == PL_FMT_AUTO)
         return pl_error_set(err, PL_EARG, path, "cannot tell the image format from the name (use .png .jpg .svg .pdf)");
     if (format == PL_FMT_PDF) {
         pl_pdf *doc;
         pl_status st = pl_pdf_open(path, &doc, err);
-        if (st) return st;
+        if (st)
+            return st;
         st = pl_pdf_add(doc, fig, err);
         if (st) {
             pl_pdf_abort(doc);
@@ -220,14 +241,19 @@ pl_status pl_figure_save_as(pl_figure *fig, const char *path, pl_format format, 
         return pl_pdf_close(doc, err);
     }
     sink *s = pl_calloc(1, sizeof *s, "plot output", err);
-    if (!s) return err ? err->code : PL_ENOMEM;
+    if (!s)
+        return err ? err->code : PL_ENOMEM;
     s->err = err;
     pl_status st = pl_afile_open(&s->af, path, err);
     if (!st) {
-        if (format == PL_FMT_PNG) st = save_png(fig, s, err);
-        else if (format == PL_FMT_JPEG) st = save_jpeg(fig, s, err);
-        else st = save_svg(fig, s, err);
-        if (!st) st = pl_afile_commit(&s->af, err);
+        if (format == PL_FMT_PNG)
+            st = save_png(fig, s, err);
+        else if (format == PL_FMT_JPEG)
+            st = save_jpeg(fig, s, err);
+        else
+            st = save_svg(fig, s, err);
+        if (!st)
+            st = pl_afile_commit(&s->af, err);
         if (st) {
             pl_afile_abort(&s->af);
             pl_error_locate(err, path);
@@ -246,10 +272,13 @@ struct pl_pdf {
 
 pl_status pl_pdf_open(const char *path, pl_pdf **out, pl_error *err)
 {
-    if (out) *out = NULL;
-    if (!path || !out) return pl_error_set(err, PL_EARG, path, "pl_pdf_open needs a path and an output pointer");
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return pl_error_set(err, PL_EARG, path, "pl_pdf_open needs a path and an output pointer");
     pl_pdf *doc = pl_calloc(1, sizeof *doc, "PDF document", err);
-    if (!doc) return err ? err->code : PL_ENOMEM;
+    if (!doc)
+        return err ? err->code : PL_ENOMEM;
     doc->s.err = err;
     pl_status st = pl_afile_open(&doc->s.af, path, err);
     if (st) {
@@ -268,23 +297,31 @@ pl_status pl_pdf_open(const char *path, pl_pdf **out, pl_error *err)
 
 pl_status pl_pdf_add(pl_pdf *doc, pl_figure *fig, pl_error *err)
 {
-    if (!doc || !fig) return pl_error_set(err, PL_EARG, NULL, "pl_pdf_add needs a document and a figure");
+    if (!doc || !fig)
+        return pl_error_set(err, PL_EARG, NULL, "pl_pdf_add needs a document and a figure");
     doc->s.err = err;
-    if (doc->s.st) return doc->s.st;
+    if (doc->s.st)
+        return doc->s.st;
     cairo_pdf_surface_set_size(doc->surf, fig->w_pt, fig->h_pt);
     pl_status st = render_vector(fig, doc->surf, err);
-    if (st) return st;
+    if (st)
+        return st;
     cairo_surface_show_page(doc->surf);
-    if (doc->s.st) return doc->s.st;
+    if (doc->s.st)
+        return doc->s.st;
     doc->pages++;
     return PL_OK;
 }
 
-int pl_pdf_pages(const pl_pdf *doc) { return doc ? doc->pages : 0; }
+int pl_pdf_pages(const pl_pdf *doc)
+{
+    return doc ? doc->pages : 0;
+}
 
 pl_status pl_pdf_close(pl_pdf *doc, pl_error *err)
 {
-    if (!doc) return pl_error_set(err, PL_EARG, NULL, "pl_pdf_close needs a document");
+    if (!doc)
+        return pl_error_set(err, PL_EARG, NULL, "pl_pdf_close needs a document");
     doc->s.err = err;
     if (doc->pages == 0) {
         char path[PL_PATH_MAX];
@@ -297,7 +334,8 @@ pl_status pl_pdf_close(pl_pdf *doc, pl_error *err)
     pl_status st = doc->s.st;
     if (!st && cs != CAIRO_STATUS_SUCCESS)
         st = pl_error_set(err, PL_EIO, doc->s.af.final_path, "PDF output failed: %s", cairo_status_to_string(cs));
-    if (!st) st = pl_afile_commit(&doc->s.af, err);
+    if (!st)
+        st = pl_afile_commit(&doc->s.af, err);
     if (st) {
         pl_error_locate(err, doc->s.af.final_path);
         pl_afile_abort(&doc->s.af);
@@ -309,7 +347,8 @@ pl_status pl_pdf_close(pl_pdf *doc, pl_error *err)
 
 void pl_pdf_abort(pl_pdf *doc)
 {
-    if (!doc) return;
+    if (!doc)
+        return;
     doc->s.st = PL_EIO; /* nothing more reaches the file */
     if (doc->surf) {
         cairo_surface_finish(doc->surf);

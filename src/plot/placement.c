@@ -12,16 +12,21 @@ static bool segment_meets(double x0, double y0, double x1, double y1, pl_rect r)
     double q[4] = {x0 - r.x, r.x + r.w - x0, y0 - r.y, r.y + r.h - y0};
     for (int i = 0; i < 4; i++) {
         if (p[i] == 0) {
-            if (q[i] < 0) return false;
+            if (q[i] < 0)
+                return false;
             continue;
         }
         double t = q[i] / p[i];
         if (p[i] < 0) {
-            if (t > t1) return false;
-            if (t > t0) t0 = t;
+            if (t > t1)
+                return false;
+            if (t > t0)
+                t0 = t;
         } else {
-            if (t < t0) return false;
-            if (t < t1) t1 = t;
+            if (t < t0)
+                return false;
+            if (t < t1)
+                t1 = t;
         }
     }
     return true;
@@ -39,9 +44,11 @@ static double polyline_cover(const panel_geom *g, const double *x, const double 
 {
     double hits = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i]) || !isfinite(y[i])) continue;
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            continue;
         double px = MX(g, x[i]), py = MY(g, y[i]);
-        if (markers && px >= r.x && px <= r.x + r.w && py >= r.y && py <= r.y + r.h) hits += 1;
+        if (markers && px >= r.x && px <= r.x + r.w && py >= r.y && py <= r.y + r.h)
+            hits += 1;
         if (i + 1 < n && isfinite(x[i + 1]) && isfinite(y[i + 1]))
             hits += segment_meets(px, py, MX(g, x[i + 1]), MY(g, y[i + 1]), r);
     }
@@ -52,9 +59,11 @@ static double trace_cover(const panel_geom *g, const pl_trace *tr, pl_rect r)
 {
     double hits = 0, w = 1.0 / tr->cols_per_x;
     for (size_t c = 0; c < tr->ncol; c++) {
-        if (!(tr->flags[c] & COL_HAS)) continue;
+        if (!(tr->flags[c] & COL_HAS))
+            continue;
         double x0 = MX(g, tr->x0 + (double)c * w), x1 = MX(g, tr->x0 + (double)(c + 1) * w);
-        if (!spans_meet(x0, x1, r.x, r.x + r.w)) continue;
+        if (!spans_meet(x0, x1, r.x, r.x + r.w))
+            continue;
         hits += spans_meet(MY(g, tr->mn[c]), MY(g, tr->mx[c]), r.y, r.y + r.h) ? 0.25 : 0; /* a quarter pixel */
     }
     return hits;

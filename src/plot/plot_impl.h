@@ -16,14 +16,14 @@
 enum { COL_HAS = 1, COL_BREAK = 2 /* a non-finite sample came between the previous column's data and this one's */ };
 
 struct pl_trace {
-    double x0, x1;        /* declared x range */
-    double cols_per_x;    /* ncol / (x1 - x0) */
-    size_t ncol;          /* 4 x the panel's pixel width: a column is a quarter of a pixel */
+    double x0, x1;                  /* declared x range */
+    double cols_per_x;              /* ncol / (x1 - x0) */
+    size_t ncol;                    /* 4 x the panel's pixel width: a column is a quarter of a pixel */
     double *first, *last, *mn, *mx; /* ncol each, one allocation */
-    uint8_t *flags;       /* ncol */
-    double ylo, yhi;      /* finite range seen */
-    bool any;             /* a finite sample arrived */
-    bool pending_gap;     /* the last sample fed was non-finite */
+    uint8_t *flags;                 /* ncol */
+    double ylo, yhi;                /* finite range seen */
+    bool any;                       /* a finite sample arrived */
+    bool pending_gap;               /* the last sample fed was non-finite */
 };
 
 typedef enum { IT_TRACE, IT_LINE, IT_BAND, IT_BARS, IT_HIST, IT_HLINE, IT_VLINE, IT_TEXT } pl_item_kind;
@@ -32,16 +32,16 @@ typedef enum { IT_TRACE, IT_LINE, IT_BAND, IT_BARS, IT_HIST, IT_HLINE, IT_VLINE,
 typedef struct pl_item {
     pl_item_kind kind;
     struct pl_item *next;
-    pl_style style;            /* color resolved; label points into `label` */
+    pl_style style; /* color resolved; label points into `label` */
     char label[PL_PLOT_TEXT_MAX];
     size_t n;
-    double *x, *y, *y2;        /* line: x,y; band: x,lo(y),hi(y2); bars: heights in y; hist: counts in y, edges lo/hi */
-    uint32_t *colors;          /* bars: per-bar colours or NULL */
-    char **names;              /* bars: category labels or NULL */
-    double lo, hi;             /* hist: bin range; hline/vline: the value in lo */
-    pl_loc where;              /* text */
-    char *text;                /* text: the box's content */
-    pl_trace *trace;           /* trace */
+    double *x, *y, *y2; /* line: x,y; band: x,lo(y),hi(y2); bars: heights in y; hist: counts in y, edges lo/hi */
+    uint32_t *colors;   /* bars: per-bar colours or NULL */
+    char **names;       /* bars: category labels or NULL */
+    double lo, hi;      /* hist: bin range; hline/vline: the value in lo */
+    pl_loc where;       /* text */
+    char *text;         /* text: the box's content */
+    pl_trace *trace;    /* trace */
 } pl_item;
 
 /* A rectangle in points. */
@@ -56,8 +56,8 @@ typedef struct panel_geom {
     pl_rect plot_aligned; /* the plot area after aligning margins across the grid */
     double xlo, xhi, ylo, yhi;
     pl_ticks xt, yt;
-    bool categories; /* x axis labelled with bar categories */
-    bool integer_y;  /* the y axis counts things: ticks at whole numbers */
+    bool categories;  /* x axis labelled with bar categories */
+    bool integer_y;   /* the y axis counts things: ticks at whole numbers */
     bool cat_rotated; /* ... at 45 degrees, because they would not fit side by side */
     double cat_extra; /* extra depth (points) the rotated category labels take below the axis */
     double ax, bx, ay, by;
@@ -69,7 +69,7 @@ struct pl_axes {
     char title[PL_PLOT_TEXT_MAX];
     char xlabel[PL_PLOT_TEXT_MAX];
     char ylabel[PL_PLOT_TEXT_MAX];
-    double xlim[2], ylim[2];   /* fixed when xfixed / yfixed */
+    double xlim[2], ylim[2]; /* fixed when xfixed / yfixed */
     bool xfixed, yfixed;
     bool grid, off;
     pl_loc legend;
@@ -77,21 +77,21 @@ struct pl_axes {
     bool has_badge;
     char badge_text[32];
     int palette_next;
-    size_t bars_n;             /* >0: x axis shows the categories of the last bar item */
+    size_t bars_n; /* >0: x axis shows the categories of the last bar item */
     pl_item *items, *tail;
-    bool drawn;                /* laid out for the current save (not blank) */
-    panel_geom geom;           /* the layout of the current save */
+    bool drawn;      /* laid out for the current save (not blank) */
+    panel_geom geom; /* the layout of the current save */
 };
 
 struct pl_figure {
-    double w_pt, h_pt;         /* size in points (1/72 in) */
+    double w_pt, h_pt; /* size in points (1/72 in) */
     double dpi;
     int w_px, h_px;
     int rows, cols;
     double font_pt;
     char title[PL_PLOT_TEXT_MAX];
     double *row_edges, *col_edges; /* rows+1 / cols+1 fractions 0..1 of the grid area */
-    pl_axes *panels;           /* rows*cols */
+    pl_axes *panels;               /* rows*cols */
 };
 
 /* The cell of a panel in points (grid area below the figure title). */

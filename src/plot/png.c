@@ -18,8 +18,8 @@ struct pl_png {
     int width, height, rows_done;
     pl_write_fn write;
     void *ctx;
-    uint8_t *row;      /* filter byte + width * 3 */
-    uint8_t *out;      /* PNG_OUT */
+    uint8_t *row; /* filter byte + width * 3 */
+    uint8_t *out; /* PNG_OUT */
 };
 
 static void be32(uint8_t *p, uint32_t v)
@@ -37,11 +37,14 @@ static pl_status chunk(pl_png *p, const char *type, const uint8_t *data, size_t 
     be32(head, (uint32_t)n);
     memcpy(head + 4, type, 4);
     uLong crc = crc32(0, head + 4, 4);
-    if (n) crc = crc32(crc, data, (uInt)n);
+    if (n)
+        crc = crc32(crc, data, (uInt)n);
     be32(tail, (uint32_t)crc);
     pl_status st = p->write(p->ctx, head, 8, err);
-    if (!st && n) st = p->write(p->ctx, data, n, err);
-    if (!st) st = p->write(p->ctx, tail, 4, err);
+    if (!st && n)
+        st = p->write(p->ctx, data, n, err);
+    if (!st)
+        st = p->write(p->ctx, tail, 4, err);
     return st;
 }
 
@@ -49,7 +52,8 @@ pl_status pl__png_begin(pl_png **out, int width, int height, pl_write_fn write, 
 {
     *out = NULL;
     pl_png *p = pl_calloc(1, sizeof *p, "PNG encoder", err);
-    if (!p) return err ? err->code : PL_ENOMEM;
+    if (!p)
+        return err ? err->code : PL_ENOMEM;
     p->row = pl_alloc(1 + (size_t)width * 3, "PNG row", err);
     p->out = pl_alloc(PNG_OUT, "PNG output buffer", err);
     if (!p->row || !p->out) {
@@ -77,11 +81,12 @@ pl_status pl__png_begin(pl_png **out, int width, int height, pl_write_fn write, 
     uint8_t ihdr[13];
     be32(ihdr, (uint32_t)width);
     be32(ihdr + 4, (uint32_t)height);
-    ihdr[8] = 8;  /* bits per channel */
-    ihdr[9] = 2;  /* RGB */
+    ihdr[8] = 8; /* bits per channel */
+    ihdr[9] = 2; /* RGB */
     ihdr[10] = ihdr[11] = ihdr[12] = 0;
     pl_status st = write(ctx, sig, 8, err);
-    if (!st) st = chunk(p, "IHDR", ihdr, 13, err);
+    if (!st)
+        st = chunk(p, "IHDR", ihdr, 13, err);
     if (st) {
         pl__png_free(p);
         return st;
@@ -97,16 +102,20 @@ static pl_status deflate_some(pl_png *p, const uint8_t *data, size_t n, int flus
     p->z.avail_in = (uInt)n;
     for (;;) {
         int rc = deflate(&p->z, flush);
-        if (rc == Z_STREAM_ERROR) return pl_error_set(err, PL_EINTERNAL, NULL, "PNG compressor failed");
+        if (rc == Z_STREAM_ERROR)
+            return pl_error_set(err, PL_EINTERNAL, NULL, "PNG compressor failed");
         bool end = flush == Z_FINISH && rc == Z_STREAM_END;
         if (p->z.avail_out == 0 || (end && p->z.avail_out < PNG_OUT)) {
             pl_status st = chunk(p, "IDAT", p->out, PNG_OUT - p->z.avail_out, err);
-            if (st) return st;
+            if (st)
+                return st;
             p->z.next_out = p->out;
             p->z.avail_out = PNG_OUT;
-            if (!end) continue;
+            if (!end)
+                continue;
         }
-        if (end || (flush != Z_FINISH && p->z.avail_in == 0)) return PL_OK;
+        if (end || (flush != Z_FINISH && p->z.avail_in == 0))
+            return PL_OK;
     }
 }
 
@@ -128,7 +137,8 @@ pl_status pl__png_rows(pl_png *p, const uint8_t *data, int stride, int nrows, pl
             pb = bb;
         }
         pl_status st = deflate_some(p, p->row, 1 + (size_t)p->width * 3, Z_NO_FLUSH, err);
-        if (st) return st;
+        if (st)
+            return st;
     }
     return PL_OK;
 }
@@ -138,15 +148,19 @@ pl_status pl__png_end(pl_png *p, pl_error *err)
     if (p->rows_done != p->height)
         return pl_error_set(err, PL_EINTERNAL, NULL, "PNG has %d of %d rows", p->rows_done, p->height);
     pl_status st = deflate_some(p, NULL, 0, Z_FINISH, err);
-    if (!st) st = chunk(p, "IEND", NULL, 0, err);
+    if (!st)
+        st = chunk(p, "IEND", NULL, 0, err);
     return st;
 }
 
 void pl__png_free(pl_png *p)
 {
-    if (!p) return;
-    if (p->z_open) deflateEnd(&p->z);
-    if (p->charged) pl_mem_release(ZLIB_STATE);
+    if (!p)
+        return;
+    if (p->z_open)
+        deflateEnd(&p->z);
+    if (p->charged)
+        pl_mem_release(ZLIB_STATE);
     pl_free(p->row);
     pl_free(p->out);
     pl_free(p);

@@ -18,9 +18,12 @@ typedef struct extent {
 
 static void grow(double *lo, double *hi, bool *any, double v)
 {
-    if (!isfinite(v)) return;
-    if (!*any || v < *lo) *lo = v;
-    if (!*any || v > *hi) *hi = v;
+    if (!isfinite(v))
+        return;
+    if (!*any || v < *lo)
+        *lo = v;
+    if (!*any || v > *hi)
+        *hi = v;
     *any = true;
 }
 
@@ -41,11 +44,14 @@ static void item_extent(const pl_item *it, extent *e)
     case IT_BAND:
         e->other_y = true;
         for (size_t i = 0; i < it->n; i++) {
-            if (!isfinite(it->x[i])) continue;
+            if (!isfinite(it->x[i]))
+                continue;
             bool ok = isfinite(it->y[i]) || (it->y2 && isfinite(it->y2[i]));
-            if (ok) grow(&e->xlo, &e->xhi, &e->xany, it->x[i]);
+            if (ok)
+                grow(&e->xlo, &e->xhi, &e->xany, it->x[i]);
             grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
-            if (it->y2) grow(&e->ylo, &e->yhi, &e->yany, it->y2[i]);
+            if (it->y2)
+                grow(&e->ylo, &e->yhi, &e->yany, it->y2[i]);
         }
         break;
     case IT_BARS:
@@ -54,7 +60,8 @@ static void item_extent(const pl_item *it, extent *e)
         grow(&e->ylo, &e->yhi, &e->yany, 0);
         for (size_t i = 0; i < it->n; i++) {
             grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
-            if (isfinite(it->y[i]) && it->y[i] != floor(it->y[i])) e->other_y = true;
+            if (isfinite(it->y[i]) && it->y[i] != floor(it->y[i]))
+                e->other_y = true;
         }
         e->tight_x = e->zero_base = e->counts = true;
         break;
@@ -62,12 +69,14 @@ static void item_extent(const pl_item *it, extent *e)
         grow(&e->xlo, &e->xhi, &e->xany, it->lo);
         grow(&e->xlo, &e->xhi, &e->xany, it->hi);
         grow(&e->ylo, &e->yhi, &e->yany, 0);
-        for (size_t i = 0; i < it->n; i++) grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
+        for (size_t i = 0; i < it->n; i++)
+            grow(&e->ylo, &e->yhi, &e->yany, it->y[i]);
         e->zero_base = e->counts = true;
         break;
     case IT_HLINE:
         grow(&e->ylo, &e->yhi, &e->yany, it->lo);
-        if (it->lo != floor(it->lo)) e->other_y = true;
+        if (it->lo != floor(it->lo))
+            e->other_y = true;
         break;
     case IT_VLINE: grow(&e->xlo, &e->xhi, &e->xany, it->lo); break;
     case IT_TEXT: break;
@@ -85,13 +94,15 @@ static void pad_range(double *lo, double *hi, bool any, double frac, bool keep_z
     double w = *hi - *lo;
     if (!(w > 0) || !isfinite(w)) {
         double d = *lo != 0 ? fabs(*lo) * 0.05 : 0.5;
-        if (!isfinite(w)) d = 0;
+        if (!isfinite(w))
+            d = 0;
         *lo -= d;
         *hi += d;
         w = *hi - *lo;
     }
     bool lo_zero = keep_zero && *lo == 0;
-    if (!lo_zero) *lo -= w * frac;
+    if (!lo_zero)
+        *lo -= w * frac;
     *hi += w * frac;
     if (!isfinite(*hi - *lo)) { /* padding overflowed: show the raw range */
         *lo += w * frac;
@@ -103,7 +114,8 @@ static void pad_range(double *lo, double *hi, bool any, double frac, bool keep_z
 static void panel_limits(const pl_axes *ax, panel_geom *g)
 {
     extent e = {0};
-    for (const pl_item *it = ax->items; it; it = it->next) item_extent(it, &e);
+    for (const pl_item *it = ax->items; it; it = it->next)
+        item_extent(it, &e);
     g->xlo = e.xlo;
     g->xhi = e.xhi;
     g->ylo = e.ylo;
@@ -125,7 +137,8 @@ static void panel_limits(const pl_axes *ax, panel_geom *g)
 static void whole_ticks(double lo, double hi, pl_ticks *t)
 {
     t->n = 0;
-    for (double v = ceil(fmin(lo, hi)); v <= fmax(lo, hi) && t->n < PL_TICKS_MAX; v += 1) t->v[t->n++] = v;
+    for (double v = ceil(fmin(lo, hi)); v <= fmax(lo, hi) && t->n < PL_TICKS_MAX; v += 1)
+        t->v[t->n++] = v;
     t->step = 1;
     t->decimals = 0;
     t->scale_exp = 0;
@@ -137,7 +150,8 @@ static double ticks_width(cairo_t *cr, const pl_ticks *t)
 {
     double w = 0;
     char buf[64];
-    for (int i = 0; i < t->n; i++) w = fmax(w, pl__text_width(cr, pl_tick_label(t, t->v[i], buf, sizeof buf)));
+    for (int i = 0; i < t->n; i++)
+        w = fmax(w, pl__text_width(cr, pl_tick_label(t, t->v[i], buf, sizeof buf)));
     return w;
 }
 
@@ -145,16 +159,19 @@ static double ticks_width(cairo_t *cr, const pl_ticks *t)
 static void x_ticks(cairo_t *cr, const pl_axes *ax, panel_geom *g, double f)
 {
     g->categories = ax->bars_n > 0 && !ax->xfixed;
-    if (g->categories) return;
+    if (g->categories)
+        return;
     int target = (int)(g->plot.w / (f * 5.5));
-    if (target > 10) target = 10;
+    if (target > 10)
+        target = 10;
     for (;; target--) {
         pl_ticks_nice(g->xlo, g->xhi, target < 2 ? 2 : target, &g->xt);
         double need = 0;
         char buf[64];
         for (int i = 0; i < g->xt.n; i++)
             need += pl__text_width(cr, pl_tick_label(&g->xt, g->xt.v[i], buf, sizeof buf)) + f * 1.2;
-        if (need <= g->plot.w || target <= 2) break;
+        if (need <= g->plot.w || target <= 2)
+            break;
     }
 }
 
@@ -180,7 +197,8 @@ static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g)
     g->plot.h = g->cell.h - top - bottom;
     int target = (int)(g->plot.h / (f * 3.0));
     pl_ticks_nice(g->ylo, g->yhi, target < 2 ? 2 : (target > 8 ? 8 : target), &g->yt);
-    if (g->integer_y && g->yt.step < 1) whole_ticks(g->ylo, g->yhi, &g->yt); /* counts: no 0.2 tracks */
+    if (g->integer_y && g->yt.step < 1)
+        whole_ticks(g->ylo, g->yhi, &g->yt); /* counts: no 0.2 tracks */
     double left = pad * 0.5 + (ax->ylabel[0] ? (f + 1) * 1.5 : 0) + ticks_width(cr, &g->yt) + 3 + tick;
     double right = f * 1.5;
     g->plot.x = g->cell.x + left;
@@ -200,7 +218,8 @@ static void panel_layout(cairo_t *cr, const pl_axes *ax, panel_geom *g)
     }
     x_ticks(cr, ax, g, f);
     char note[96];
-    if (!ax->xlabel[0] && pl_ticks_note(&g->xt, note, sizeof note)[0] && !g->categories) g->plot.h -= (f + 1) * 1.5;
+    if (!ax->xlabel[0] && pl_ticks_note(&g->xt, note, sizeof note)[0] && !g->categories)
+        g->plot.h -= (f + 1) * 1.5;
 }
 
 /* A panel with nothing in it and no decorations is left blank. */
@@ -226,11 +245,13 @@ static void align_panels(pl_figure *fig)
 {
     for (int i = 0; i < fig->rows * fig->cols; i++) {
         pl_axes *ax = &fig->panels[i];
-        if (!ax->drawn || ax->off) continue;
+        if (!ax->drawn || ax->off)
+            continue;
         margins m = margins_of(&ax->geom);
         for (int j = 0; j < fig->rows * fig->cols; j++) {
             pl_axes *o = &fig->panels[j];
-            if (!o->drawn || o->off || (o->row != ax->row && o->col != ax->col)) continue;
+            if (!o->drawn || o->off || (o->row != ax->row && o->col != ax->col))
+                continue;
             margins n = margins_of(&o->geom);
             if (o->col == ax->col) {
                 m.l = fmax(m.l, n.l);
@@ -251,7 +272,8 @@ static void align_panels(pl_figure *fig)
 static void finish_panel(cairo_t *cr, pl_axes *ax, double px_per_pt)
 {
     panel_geom *g = &ax->geom;
-    if (!ax->off) g->plot = g->plot_aligned;
+    if (!ax->off)
+        g->plot = g->plot_aligned;
     double s = px_per_pt;
     double x0 = round(g->plot.x * s) / s, y0 = round(g->plot.y * s) / s;
     double x1 = round((g->plot.x + g->plot.w) * s) / s, y1 = round((g->plot.y + g->plot.h) * s) / s;
@@ -286,11 +308,13 @@ void pl__layout(pl_figure *fig, double px_per_pt)
         pl_axes *ax = &fig->panels[i];
         ax->drawn = !panel_empty(ax);
         memset(&ax->geom, 0, sizeof ax->geom);
-        if (ax->drawn) panel_layout(cr, ax, &ax->geom);
+        if (ax->drawn)
+            panel_layout(cr, ax, &ax->geom);
     }
     align_panels(fig);
     for (int i = 0; i < fig->rows * fig->cols; i++)
-        if (fig->panels[i].drawn) finish_panel(cr, &fig->panels[i], px_per_pt);
+        if (fig->panels[i].drawn)
+            finish_panel(cr, &fig->panels[i], px_per_pt);
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
 }
@@ -298,15 +322,19 @@ void pl__layout(pl_figure *fig, double px_per_pt)
 static void draw_panel(cairo_t *cr, pl_axes *ax)
 {
     const panel_geom *g = &ax->geom;
-    if (g->plot.w <= 0 || g->plot.h <= 0) return;
-    if (!ax->off) pl__draw_background(cr, ax, g);
+    if (g->plot.w <= 0 || g->plot.h <= 0)
+        return;
+    if (!ax->off)
+        pl__draw_background(cr, ax, g);
     cairo_save(cr);
     cairo_rectangle(cr, g->plot.x, g->plot.y, g->plot.w, g->plot.h);
     cairo_clip(cr);
     for (pl_item *it = ax->items; it; it = it->next)
-        if (it->kind != IT_TEXT) pl__draw_item(cr, ax, g, it);
+        if (it->kind != IT_TEXT)
+            pl__draw_item(cr, ax, g, it);
     cairo_restore(cr);
-    if (!ax->off) pl__draw_axes(cr, ax, g);
+    if (!ax->off)
+        pl__draw_axes(cr, ax, g);
     pl__draw_title(cr, ax, g);
     pl__draw_boxes(cr, ax, g);
 }
@@ -314,7 +342,8 @@ static void draw_panel(cairo_t *cr, pl_axes *ax)
 bool pl__plot_rect_px(pl_figure *fig, int row, int col, pl_rect *out)
 {
     pl_axes *ax = pl_figure_panel(fig, row, col);
-    if (!ax) return false;
+    if (!ax)
+        return false;
     double s = fig->dpi / 72.0;
     pl__layout(fig, s);
     const pl_rect *p = &ax->geom.plot;
@@ -337,7 +366,8 @@ void pl__render(pl_figure *fig, cairo_t *cr, double y_lo, double y_hi)
     }
     for (int i = 0; i < fig->rows * fig->cols; i++) {
         pl_axes *ax = &fig->panels[i];
-        if (!ax->drawn || ax->geom.cell.y > y_hi || ax->geom.cell.y + ax->geom.cell.h < y_lo) continue;
+        if (!ax->drawn || ax->geom.cell.y > y_hi || ax->geom.cell.y + ax->geom.cell.h < y_lo)
+            continue;
         cairo_save(cr);
         draw_panel(cr, ax);
         cairo_restore(cr);

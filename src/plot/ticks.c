@@ -8,7 +8,8 @@
 
 #include "plot/plot_impl.h"
 
-/* Replaces unusable ranges with usable ones: non-finite -> [0,1], inverted -> swapped, zero or vanishing width -> widened. */
+/* Replaces unusable ranges with usable ones: non-finite -> [0,1], inverted -> swapped, zero or vanishing width ->
+ * widened. */
 static void sane_range(double *lo, double *hi)
 {
     if (!isfinite(*lo) || !isfinite(*hi)) {
@@ -21,15 +22,19 @@ static void sane_range(double *lo, double *hi)
         *hi = t;
     }
     const double big = 1e300; /* keeps hi - lo finite */
-    if (*lo < -big) *lo = -big;
-    if (*hi > big) *hi = big;
+    if (*lo < -big)
+        *lo = -big;
+    if (*hi > big)
+        *hi = big;
     double mag = fmax(fabs(*lo), fabs(*hi));
     double min_w = mag * 1e-9;
-    if (min_w < 1e-300) min_w = 1e-300;
+    if (min_w < 1e-300)
+        min_w = 1e-300;
     if (*hi - *lo < min_w) {
         double mid = *lo / 2 + *hi / 2;
         double half = mag > 0 ? fmax(mag * 0.05, 1e-300) : 1.0;
-        if (*hi == *lo && mag == 0) half = 1.0;
+        if (*hi == *lo && mag == 0)
+            half = 1.0;
         *lo = mid - half;
         *hi = mid + half;
     }
@@ -52,7 +57,8 @@ static double nice_step(double lo, double hi, int target, int *k_out)
     for (int i = 0; i < 5; i++) {
         double step = mult[i] * pow(10.0, k);
         double n = count_in(lo, hi, step);
-        if (n > PL_TICKS_MAX || n < 2) continue;
+        if (n > PL_TICKS_MAX || n < 2)
+            continue;
         double d = fabs(n - target);
         if (d < best_d) {
             best_d = d;
@@ -89,27 +95,33 @@ static void label_form(pl_ticks *t, double lo, double hi, int k)
     }
     int d = t->scale_exp - k;
     t->decimals = d > 0 ? d : 0;
-    if (t->decimals > 15) t->decimals = 15;
+    if (t->decimals > 15)
+        t->decimals = 15;
 }
 
 void pl_ticks_nice(double lo, double hi, int target, pl_ticks *t)
 {
     memset(t, 0, sizeof *t);
-    if (target < 2) target = 2;
-    if (target > PL_TICKS_MAX - 2) target = PL_TICKS_MAX - 2;
+    if (target < 2)
+        target = 2;
+    if (target > PL_TICKS_MAX - 2)
+        target = PL_TICKS_MAX - 2;
     sane_range(&lo, &hi);
     int k;
     double step = nice_step(lo, hi, target, &k);
     double first = floor(lo / step) - 1; /* the loop skips what lies below lo, tolerating rounding */
     for (int i = 0; i < PL_TICKS_MAX + 4 && t->n < PL_TICKS_MAX; i++) {
         double v = (first + i) * step;
-        if (fabs(v) < step * 1e-9) v = 0;
+        if (fabs(v) < step * 1e-9)
+            v = 0;
         if (v < lo) {
-            if (lo - v > step * 1e-6) continue;
+            if (lo - v > step * 1e-6)
+                continue;
             v = lo;
         }
         if (v > hi) {
-            if (v - hi > step * 1e-6) break;
+            if (v - hi > step * 1e-6)
+                break;
             v = hi;
         }
         t->v[t->n++] = v;
@@ -125,9 +137,11 @@ void pl_ticks_nice(double lo, double hi, int target, pl_ticks *t)
 const char *pl_tick_label(const pl_ticks *t, double v, char *buf, size_t size)
 {
     double r = (v - t->offset) / pow(10.0, t->scale_exp);
-    if (fabs(r) < t->step / pow(10.0, t->scale_exp) * 1e-6) r = 0;
+    if (fabs(r) < t->step / pow(10.0, t->scale_exp) * 1e-6)
+        r = 0;
     snprintf(buf, size, "%.*f", t->decimals, r);
-    if (strspn(buf, "-0.") == strlen(buf) && buf[0] == '-') memmove(buf, buf + 1, strlen(buf)); /* "-0.0" */
+    if (strspn(buf, "-0.") == strlen(buf) && buf[0] == '-')
+        memmove(buf, buf + 1, strlen(buf)); /* "-0.0" */
     return buf;
 }
 
@@ -141,7 +155,8 @@ static void superscript(int e, char *out, size_t size)
     out[0] = '\0';
     for (const char *p = num; *p; p++) {
         const char *s = *p == '-' ? "\u207b" : digits[*p - '0'];
-        if (strlen(out) + strlen(s) + 1 > size) break;
+        if (strlen(out) + strlen(s) + 1 > size)
+            break;
         strcat(out, s);
     }
 }
@@ -149,8 +164,10 @@ static void superscript(int e, char *out, size_t size)
 const char *pl_ticks_note(const pl_ticks *t, char *buf, size_t size)
 {
     char sup[64] = "", off[48] = "";
-    if (t->scale_exp) superscript(t->scale_exp, sup, sizeof sup);
-    if (t->offset != 0) snprintf(off, sizeof off, "%s%.10g", t->offset > 0 ? "+" : "\u2212", fabs(t->offset));
+    if (t->scale_exp)
+        superscript(t->scale_exp, sup, sizeof sup);
+    if (t->offset != 0)
+        snprintf(off, sizeof off, "%s%.10g", t->offset > 0 ? "+" : "\u2212", fabs(t->offset));
     snprintf(buf, size, "%s%s%s%s", t->scale_exp ? "\u00d710" : "", sup, (t->scale_exp && off[0]) ? " " : "", off);
     return buf;
 }

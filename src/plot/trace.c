@@ -15,8 +15,10 @@
 
 pl_status pl_trace_new(pl_axes *ax, double x0, double x1, const pl_style *style, pl_trace **out, pl_error *err)
 {
-    if (out) *out = NULL;
-    if (!ax || !out) return pl_error_set(err, PL_EARG, NULL, "pl_trace_new needs a panel and an output pointer");
+    if (out)
+        *out = NULL;
+    if (!ax || !out)
+        return pl_error_set(err, PL_EARG, NULL, "pl_trace_new needs a panel and an output pointer");
     if (!isfinite(x0) || !isfinite(x1) || !(x1 > x0) || !isfinite(x1 - x0))
         return pl_error_set(err, PL_EARG, NULL, "trace x range [%g, %g] must be finite and increasing", x0, x1);
     pl_rect cell = pl__cell(ax->fig, ax->row, ax->col);
@@ -42,11 +44,13 @@ pl_status pl_trace_new(pl_axes *ax, double x0, double x1, const pl_style *style,
     memset(tr->flags, 0, ncol);
     it->kind = IT_TRACE;
     it->trace = tr;
-    if (style) it->style = *style;
+    if (style)
+        it->style = *style;
     pl__copy_text(it->label, sizeof it->label, style ? style->label : NULL);
     it->style.label = it->label[0] ? it->label : NULL;
     it->style.color = pl__resolve_color(ax, it->style.color);
-    if (!(it->style.width > 0)) it->style.width = 0.8;
+    if (!(it->style.width > 0))
+        it->style.width = 0.8;
     pl__add_item(ax, it);
     *out = tr;
     return PL_OK;
@@ -54,16 +58,20 @@ pl_status pl_trace_new(pl_axes *ax, double x0, double x1, const pl_style *style,
 
 void pl__trace_free(pl_trace *tr)
 {
-    if (!tr) return;
+    if (!tr)
+        return;
     pl_free(tr->first);
     pl_free(tr);
 }
 
 bool pl_trace_yrange(const pl_trace *tr, double *lo, double *hi)
 {
-    if (!tr || !tr->any) return false;
-    if (lo) *lo = tr->ylo;
-    if (hi) *hi = tr->yhi;
+    if (!tr || !tr->any)
+        return false;
+    if (lo)
+        *lo = tr->ylo;
+    if (hi)
+        *hi = tr->yhi;
     return true;
 }
 
@@ -125,8 +133,10 @@ static void column_add(pl_trace *tr, size_t c, double first, double last, double
         tr->mn[c] = lo;
         tr->mx[c] = hi;
     } else {
-        if (lo < tr->mn[c]) tr->mn[c] = lo;
-        if (hi > tr->mx[c]) tr->mx[c] = hi;
+        if (lo < tr->mn[c])
+            tr->mn[c] = lo;
+        if (hi > tr->mx[c])
+            tr->mx[c] = hi;
     }
     tr->last[c] = last;
     tr->pending_gap = false;
@@ -135,8 +145,10 @@ static void column_add(pl_trace *tr, size_t c, double first, double last, double
         tr->yhi = hi;
         tr->any = true;
     } else {
-        if (lo < tr->ylo) tr->ylo = lo;
-        if (hi > tr->yhi) tr->yhi = hi;
+        if (lo < tr->ylo)
+            tr->ylo = lo;
+        if (hi > tr->yhi)
+            tr->yhi = hi;
     }
 }
 
@@ -155,8 +167,10 @@ static void run_slow(pl_trace *tr, size_t c, const double *v, size_t n)
 static size_t column_of(const pl_trace *tr, double x)
 {
     double c = floor((x - tr->x0) * tr->cols_per_x);
-    if (!(c > 0)) return 0;
-    if (c >= (double)tr->ncol) return tr->ncol - 1;
+    if (!(c > 0))
+        return 0;
+    if (c >= (double)tr->ncol)
+        return tr->ncol - 1;
     return (size_t)c;
 }
 
@@ -165,15 +179,18 @@ static void samples_inside(const pl_trace *tr, double start, double step, size_t
 {
     double b = start < tr->x0 ? ceil((tr->x0 - start) / step) : 0;
     double e = floor((tr->x1 - start) / step) + 1;
-    if (start + b * step < tr->x0) b += 1; /* rounding in the division */
+    if (start + b * step < tr->x0)
+        b += 1; /* rounding in the division */
     *begin = b >= (double)n ? n : (size_t)b;
     *end = e <= 0 ? 0 : (e >= (double)n ? n : (size_t)e);
-    if (*end < *begin) *end = *begin;
+    if (*end < *begin)
+        *end = *begin;
 }
 
 pl_status pl_trace_feed(pl_trace *tr, double start, double step, const double *values, size_t n, pl_error *err)
 {
-    if (!tr || (!values && n)) return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
+    if (!tr || (!values && n))
+        return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
     if (!isfinite(start) || !isfinite(step) || !(step > 0))
         return pl_error_set(err, PL_EARG, NULL, "trace samples need a finite start and a step > 0 (got %g, %g)", start,
                             step);
@@ -187,7 +204,8 @@ pl_status pl_trace_feed(pl_trace *tr, double start, double step, const double *v
         if (c + 1 < tr->ncol) {
             double edge = tr->x0 + (double)(c + 1) * col_w;
             double k = ceil((edge - start) / step);
-            if (k < (double)end) next = k > (double)i ? (size_t)k : i + 1;
+            if (k < (double)end)
+                next = k > (double)i ? (size_t)k : i + 1;
         }
         const double *v = values + i;
         size_t m = next - i;
@@ -203,13 +221,16 @@ pl_status pl_trace_feed(pl_trace *tr, double start, double step, const double *v
 
 pl_status pl_trace_feed_float(pl_trace *tr, double start, double step, const float *values, size_t n, pl_error *err)
 {
-    if (!tr || (!values && n)) return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
+    if (!tr || (!values && n))
+        return pl_error_set(err, PL_EARG, NULL, "pl_trace_feed needs a trace and samples");
     double buf[1024];
     for (size_t done = 0; done < n;) {
         size_t m = n - done < 1024 ? n - done : 1024;
-        for (size_t i = 0; i < m; i++) buf[i] = values[done + i];
+        for (size_t i = 0; i < m; i++)
+            buf[i] = values[done + i];
         pl_status st = pl_trace_feed(tr, start + (double)done * step, step, buf, m, err);
-        if (st) return st;
+        if (st)
+            return st;
         done += m;
     }
     return PL_OK;
@@ -229,8 +250,10 @@ void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, doubl
     bool move = true;
     double col_w = 1.0 / tr->cols_per_x;
     for (size_t c = 0; c < tr->ncol; c++) {
-        if (!(tr->flags[c] & COL_HAS)) continue;
-        if (tr->flags[c] & COL_BREAK) move = true;
+        if (!(tr->flags[c] & COL_HAS))
+            continue;
+        if (tr->flags[c] & COL_BREAK)
+            move = true;
         double xl = clampc(ax + bx * (tr->x0 + (double)c * col_w));
         double xr = clampc(ax + bx * (tr->x0 + (double)(c + 1) * col_w));
         double xm = (xl + xr) / 2;
@@ -240,7 +263,7 @@ void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, doubl
         else
             cairo_line_to(cr, xl, clampc(ay + by * f));
         move = false;
-        bool lo_out = lo < fmin(f, l), hi_out = hi > fmax(f, l);
+        bool lo_out = lo<fmin(f, l), hi_out = hi> fmax(f, l);
         if (lo_out && hi_out) { /* both extremes: the one nearer the first sample first */
             bool lo_first = fabs(f - lo) < fabs(f - hi);
             cairo_line_to(cr, xm, clampc(ay + by * (lo_first ? lo : hi)));

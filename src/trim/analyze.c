@@ -81,13 +81,16 @@ static pl_status analyse(job_ctx *c, pl_trim_db *db, const pl_batch_input *in, p
         if (f.template_only)
             snprintf(out->summary, sizeof out->summary, "template, no data sheets");
         else
-            snprintf(out->summary, sizeof out->summary, "%s, %zu track%s%s", pl_trim_status_name(f.status),
-                     f.n_tracks, f.n_tracks == 1 ? "" : "s", note);
+            snprintf(out->summary, sizeof out->summary, "%s, %zu track%s%s", pl_trim_status_name(f.status), f.n_tracks,
+                     f.n_tracks == 1 ? "" : "s", note);
         outcome_json(out, &f);
         for (size_t k = 0; k < f.n_tracks; k++)
             out->work_units += f.track[k].data.n;
-        st = pl_trim_db_note(db, c->batch_id, in->content_hash, in->path, "analysed", f.template_only ?
-                             "template: no data sheets" : f.note[0] ? f.note : NULL, err);
+        st = pl_trim_db_note(db, c->batch_id, in->content_hash, in->path, "analysed",
+                             f.template_only ? "template: no data sheets"
+                             : f.note[0]     ? f.note
+                                             : NULL,
+                             err);
     }
     pl_trim_file_free(&f);
     return st;
@@ -173,8 +176,8 @@ static pl_status finish(job_ctx *c, const pl_batch_options *batch, const pl_batc
     return st;
 }
 
-pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *batch, char *const *paths,
-                      size_t n_paths, pl_batch_summary *summary, pl_error *err)
+pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *batch, char *const *paths, size_t n_paths,
+                      pl_batch_summary *summary, pl_error *err)
 {
     job_ctx c = {.opt = opt};
     pl_status st = pl_mkdirs(opt->out_dir, err);

@@ -173,8 +173,10 @@ pl_status pl_trim_db_note(pl_trim_db *db, int64_t batch_id, const char *sha256, 
                           const char *reason, pl_error *err)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db->db, "INSERT INTO batch_files(batch_id, sha256, path, outcome, reason, at) "
-                           "VALUES(?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->db,
+                           "INSERT INTO batch_files(batch_id, sha256, path, outcome, reason, at) "
+                           "VALUES(?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_error(db, err, "record outcome");
     char ts[32];
     now_iso(ts);
@@ -337,8 +339,8 @@ static bool insert_track(pl_trim_db *db, int64_t file_id, const pl_trim_track *t
     return rc == SQLITE_DONE;
 }
 
-pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256, const pl_trim_file *f,
-                           double seconds, pl_error *err)
+pl_status pl_trim_db_store(pl_trim_db *db, int64_t batch_id, const char *sha256, const pl_trim_file *f, double seconds,
+                           pl_error *err)
 {
     pl_status st = exec(db, "BEGIN IMMEDIATE", err);
     if (st != PL_OK)

@@ -15,10 +15,10 @@ static double noise(unsigned *state)
 }
 
 typedef struct track_shape {
-    double limit;      /* +- linearity limit (V) */
-    double amplitude;  /* error amplitude after trim */
-    double ripple;     /* fine ripple: drives the sigma gradient */
-    double bow;        /* a bow that pushes the ends past the limits when large */
+    double limit;     /* +- linearity limit (V) */
+    double amplitude; /* error amplitude after trim */
+    double ripple;    /* fine ripple: drives the sigma gradient */
+    double bow;       /* a bow that pushes the ends past the limits when large */
 } track_shape;
 
 static double error_at(const track_shape *t, double u, unsigned *rng)
@@ -30,14 +30,15 @@ static void system_a_sheet(lxw_workbook *wb, const char *name, const char *model
                            double resistance, bool untrimmed, const track_shape *t, unsigned seed)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-    static const char *heads[] = {"model#", "shop#", "", "Meas Volts", "Index", "Theory Volts", "Lin Error",
-                                  "Position", "Upper Lin Lim", "Lower Lin Lim", "pass/fail?", "trim target"};
+    static const char *heads[] = {"model#",        "shop#",         "",           "Meas Volts",
+                                  "Index",         "Theory Volts",  "Lin Error",  "Position",
+                                  "Upper Lin Lim", "Lower Lin Lim", "pass/fail?", "trim target"};
     for (int c = 0; c < 12; c++)
         worksheet_write_string(ws, 0, (lxw_col_t)c, heads[c], NULL);
     worksheet_write_string(ws, 0, 1, model, NULL);
     worksheet_write_number(ws, 1, 1, serial, NULL);
-    static const char *labels[] = {"model#", "shop#", "sectionID", "trackID", "trimID", "date", "phase value",
-                                   "length value", "meas value", "resistance"};
+    static const char *labels[] = {"model#", "shop#",       "sectionID",    "trackID",    "trimID",
+                                   "date",   "phase value", "length value", "meas value", "resistance"};
     for (int r = 2; r < 10; r++)
         worksheet_write_string(ws, (lxw_row_t)r, 0, labels[r], NULL);
     worksheet_write_string(ws, 2, 1, "SEC1", NULL);
@@ -70,8 +71,8 @@ static void system_a_sheet(lxw_workbook *wb, const char *name, const char *model
     }
 }
 
-static void system_b_sheet(lxw_workbook *wb, const char *name, double resistance, bool untrimmed,
-                           const track_shape *t, unsigned seed)
+static void system_b_sheet(lxw_workbook *wb, const char *name, double resistance, bool untrimmed, const track_shape *t,
+                           unsigned seed)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
     unsigned rng = seed;
@@ -137,8 +138,8 @@ static pl_status write_system_a(const char *dir, const char *model, int serial, 
     return save(wb, &af, err);
 }
 
-static pl_status write_system_b(const char *dir, const char *model, int serial, const char *when,
-                                const track_shape *t, unsigned seed, pl_error *err)
+static pl_status write_system_b(const char *dir, const char *model, int serial, const char *when, const track_shape *t,
+                                unsigned seed, pl_error *err)
 {
     char path[PL_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s_%d_TA_Test Data_%sTrimmed Correct.xlsx", dir, model, serial, when);

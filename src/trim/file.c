@@ -9,7 +9,8 @@
 
 const char *const *pl_trim_named_cells(pl_trim_system system)
 {
-    /* A: B1 model, B2 serial, B6 date, B10 resistance, B26 unit length (untrimmed sheet). B: R1 resistance, K1 length. */
+    /* A: B1 model, B2 serial, B6 date, B10 resistance, B26 unit length (untrimmed sheet). B: R1 resistance, K1 length.
+     */
     static const char *const a[] = {"B1", "B2", "B6", "B10", "B26", NULL};
     static const char *const b[] = {"R1", "K1", NULL};
     return system == PL_TRIM_SYSTEM_B ? b : a;

@@ -11,7 +11,8 @@
 /* butter(5, 0.8) as lasertrim.md publishes it (12 significant digits); tests check the design reproduces them. */
 const double pl_trim_butter_b[6] = {0.354164181093, 1.770820905467, 3.541641810934,
                                     3.541641810934, 1.770820905467, 0.354164181093};
-const double pl_trim_butter_a[6] = {1.0, 2.975422109746, 3.806018119320, 2.545252868330, 0.881130075438, 0.125430622155};
+const double pl_trim_butter_a[6] = {1.0,           2.975422109746, 3.806018119320, 2.545252868330, 0.881130075438,
+                                    0.125430622155};
 
 /* Coefficients of prod (z - r_i), highest power first (numpy.poly). */
 static void poly_from_roots(const double complex *roots, int n, double complex *c)
@@ -51,8 +52,8 @@ pl_status pl_trim_butter(int order, double wn, double *b, double *a, pl_error *e
     return PL_OK;
 }
 
-void pl_trim_lfilter(const double *b, const double *a, size_t m, const double *x, double *y, size_t n,
-                     const double *zi, double *zf)
+void pl_trim_lfilter(const double *b, const double *a, size_t m, const double *x, double *y, size_t n, const double *zi,
+                     double *zf)
 {
     double z[16] = {0};
     if (zi)

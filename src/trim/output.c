@@ -10,12 +10,43 @@
 #include "plateau/progress.h"
 #include "plateau/trim.h"
 
-const char *const pl_trim_track_columns[] = {
-    "file", "model", "serial", "system", "track", "status", "valid", "invalid_reason", "n", "travel", "unit_length",
-    "sigma", "threshold", "sigma_pass", "sigma_margin", "lin_spec", "offset", "offset_source", "exact_offset",
-    "exact_violations", "lin_err_shifted", "lin_err_raw", "fail_points", "lin_pass", "max_dev", "max_dev_pos",
-    "r_untrim", "r_trim", "r_change_pct", "worst_zone", "risk", "file_date", "file_status", "path", "track_id",
-    "file_id", NULL};
+const char *const pl_trim_track_columns[] = {"file",
+                                             "model",
+                                             "serial",
+                                             "system",
+                                             "track",
+                                             "status",
+                                             "valid",
+                                             "invalid_reason",
+                                             "n",
+                                             "travel",
+                                             "unit_length",
+                                             "sigma",
+                                             "threshold",
+                                             "sigma_pass",
+                                             "sigma_margin",
+                                             "lin_spec",
+                                             "offset",
+                                             "offset_source",
+                                             "exact_offset",
+                                             "exact_violations",
+                                             "lin_err_shifted",
+                                             "lin_err_raw",
+                                             "fail_points",
+                                             "lin_pass",
+                                             "max_dev",
+                                             "max_dev_pos",
+                                             "r_untrim",
+                                             "r_trim",
+                                             "r_change_pct",
+                                             "worst_zone",
+                                             "risk",
+                                             "file_date",
+                                             "file_status",
+                                             "path",
+                                             "track_id",
+                                             "file_id",
+                                             NULL};
 
 static const char *const select_sql =
     "SELECT f.name, f.model, f.serial, f.system, t.track, t.status, t.valid, t.invalid_reason, t.n, t.travel,"
@@ -35,8 +66,7 @@ pl_status pl_trim_format_parse(const char *text, pl_trim_format *out, pl_error *
     return pl_error_set(err, PL_EARG, NULL, "unknown format '%s' (table, json or csv)", text);
 }
 
-static pl_status prepare(pl_trim_db *db, const pl_trim_filter *flt, const char *order, sqlite3_stmt **st,
-                         pl_error *err)
+static pl_status prepare(pl_trim_db *db, const pl_trim_filter *flt, const char *order, sqlite3_stmt **st, pl_error *err)
 {
     char sql[2048];
     size_t len = (size_t)snprintf(sql, sizeof sql, "%s", select_sql);
@@ -113,15 +143,9 @@ static void csv_field(FILE *out, const char *t)
 static void json_value(FILE *out, sqlite3_stmt *row, int i)
 {
     switch (sqlite3_column_type(row, i)) {
-    case SQLITE_NULL:
-        fputs("null", out);
-        break;
-    case SQLITE_INTEGER:
-        fprintf(out, "%lld", (long long)sqlite3_column_int64(row, i));
-        break;
-    case SQLITE_FLOAT:
-        fprintf(out, "%.17g", sqlite3_column_double(row, i));
-        break;
+    case SQLITE_NULL: fputs("null", out); break;
+    case SQLITE_INTEGER: fprintf(out, "%lld", (long long)sqlite3_column_int64(row, i)); break;
+    case SQLITE_FLOAT: fprintf(out, "%.17g", sqlite3_column_double(row, i)); break;
     default: {
         const char *t = (const char *)sqlite3_column_text(row, i);
         size_t need = 6 * strlen(t) + 3;
@@ -185,9 +209,8 @@ static pl_status print_row(void *ctx, sqlite3_stmt *row, pl_error *err)
         fputc('}', p->out);
     } else {
         const char *name = (const char *)sqlite3_column_text(row, 0);
-        fprintf(p->out, "%-46.46s %-7s %-7s %5d", name,
-                (const char *)sqlite3_column_text(row, 4), (const char *)sqlite3_column_text(row, 5),
-                sqlite3_column_int(row, 8));
+        fprintf(p->out, "%-46.46s %-7s %-7s %5d", name, (const char *)sqlite3_column_text(row, 4),
+                (const char *)sqlite3_column_text(row, 5), sqlite3_column_int(row, 8));
         table_num(p->out, row, 11, " %11.6g");
         table_num(p->out, row, 12, " %11.6g");
         table_num(p->out, row, 16, " %11.6g");
@@ -230,9 +253,9 @@ pl_status pl_trim_print(pl_trim_db *db, const pl_trim_filter *flt, pl_trim_forma
 typedef struct model_stats {
     char model[64];
     size_t tracks, valid, pass, warning, fail, error;
-    double s_mean, s_m2;       /* Welford over sigma */
-    double l_mean, l_m2;       /* over the shifted linearity error */
-    double threshold, spec;    /* common limit, NAN when they differ */
+    double s_mean, s_m2;    /* Welford over sigma */
+    double l_mean, l_m2;    /* over the shifted linearity error */
+    double threshold, spec; /* common limit, NAN when they differ */
     bool have_limits;
 } model_stats;
 
@@ -339,7 +362,8 @@ pl_status pl_trim_print_stats(pl_trim_db *db, const pl_trim_filter *flt, pl_trim
         fprintf(out, "%-24s %6s %6s %6s %6s %6s %8s %11s %11s %9s %9s\n", "model", "tracks", "pass", "warn", "fail",
                 "error", "pass%", "sigma_mean", "sigma_sd", "cpk_sigma", "cpk_lin");
     else if (fmt == PL_TRIM_FORMAT_CSV)
-        fprintf(out, "model,tracks,pass,warning,fail,error,pass_rate_pct,sigma_mean,sigma_stdev,cpk_sigma,cpk_linearity\n");
+        fprintf(out,
+                "model,tracks,pass,warning,fail,error,pass_rate_pct,sigma_mean,sigma_stdev,cpk_sigma,cpk_linearity\n");
     else
         fputc('[', out);
     int rc;

@@ -21,8 +21,10 @@ bool trim_plots_available(void)
 
 static pl_verdict verdict(pl_trim_status s)
 {
-    return s == PL_TRIM_PASS ? PL_VERDICT_PASS : s == PL_TRIM_WARNING ? PL_VERDICT_WARNING
-         : s == PL_TRIM_FAIL ? PL_VERDICT_FAIL : PL_VERDICT_INFO;
+    return s == PL_TRIM_PASS      ? PL_VERDICT_PASS
+           : s == PL_TRIM_WARNING ? PL_VERDICT_WARNING
+           : s == PL_TRIM_FAIL    ? PL_VERDICT_FAIL
+                                  : PL_VERDICT_INFO;
 }
 
 /* Range (max - min) of the shifted error in 8 equal position segments. */
@@ -55,7 +57,7 @@ static pl_loc emptiest_corner(const pl_trim_series *s, const double *shifted, do
             if (!isfinite(v[j]))
                 continue;
             double fy = (v[j] - ylo) / (yhi - ylo);
-            bool right = fx > 0.6, left = fx < 0.4, top = fy > 0.6, bottom = fy < 0.4;
+            bool right = fx > 0.6, left = fx<0.4, top = fy> 0.6, bottom = fy < 0.4;
             count[0] += right && top, count[1] += left && top, count[2] += left && bottom, count[3] += right && bottom;
         }
     }
@@ -73,12 +75,12 @@ static void metrics_text(const pl_trim_file *f, const pl_trim_track *t, char *bu
         snprintf(buf, size, "invalid: %s", r->invalid_reason);
         return;
     }
-    int len = snprintf(buf, size,
-                       "sigma %.4g\n  limit %.4g: %s\nlinearity %.4g\n  spec %.4g\n  %zu fail points\n"
-                       "offset %.4g\n  (%s)\nrisk %s",
-                       r->sigma, r->threshold, r->sigma_pass ? "pass" : "FAIL", r->lin_err_shifted, r->lin_spec,
-                       r->fail_points, r->offset, pl_trim_offset_source_name(r->offset_source),
-                       pl_trim_risk_name(r->risk));
+    int len =
+        snprintf(buf, size,
+                 "sigma %.4g\n  limit %.4g: %s\nlinearity %.4g\n  spec %.4g\n  %zu fail points\n"
+                 "offset %.4g\n  (%s)\nrisk %s",
+                 r->sigma, r->threshold, r->sigma_pass ? "pass" : "FAIL", r->lin_err_shifted, r->lin_spec,
+                 r->fail_points, r->offset, pl_trim_offset_source_name(r->offset_source), pl_trim_risk_name(r->risk));
     if (isfinite(r->r_change_pct) && len > 0 && (size_t)len < size)
         snprintf(buf + len, size - (size_t)len, "\nR %.0f -> %.0f ohm\n  (%+.1f%%)", r->r_untrim, r->r_trim,
                  r->r_change_pct);
@@ -91,15 +93,21 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
     const pl_trim_series *s = &t->data;
     const pl_trim_result *r = &t->result;
     char title[200];
-    int len = snprintf(title, sizeof title, "Model %.24s  serial %.24s  track %s", f->parsed.model[0] ? f->parsed.model : "?",
-                       f->parsed.serial[0] ? f->parsed.serial : "?", t->id);
+    int len = snprintf(title, sizeof title, "Model %.24s  serial %.24s  track %s",
+                       f->parsed.model[0] ? f->parsed.model : "?", f->parsed.serial[0] ? f->parsed.serial : "?", t->id);
     if (f->parsed.has_date && len > 0 && (size_t)len < sizeof title)
         snprintf(title + len, sizeof title - (size_t)len, "  tested %04d-%02d-%02d %02d:%02d", f->parsed.year,
                  f->parsed.month, f->parsed.day, f->parsed.hour, f->parsed.minute);
     /* left column: the error plot over the segment bars; right column: the metrics box */
     double rows_w[] = {3.0, 1.2}, cols_w[] = {3.0, 1.0};
-    pl_figure_spec spec = {.width_in = 8, .height_in = 5.2, .dpi = 150, .rows = 2, .cols = 2, .title = title,
-                           .row_weights = rows_w, .col_weights = cols_w};
+    pl_figure_spec spec = {.width_in = 8,
+                           .height_in = 5.2,
+                           .dpi = 150,
+                           .rows = 2,
+                           .cols = 2,
+                           .title = title,
+                           .row_weights = rows_w,
+                           .col_weights = cols_w};
     pl_figure *fig;
     pl_status st = pl_figure_new(&spec, &fig, err);
     if (st != PL_OK)
@@ -145,8 +153,13 @@ pl_status trim_plot_track(const pl_trim_file *f, size_t k, const char *png_path,
             for (size_t i = 0; i < n; i++)
                 if (isfinite(s->u[i]) && isfinite(s->l[i]) && (shifted[i] > s->u[i] || shifted[i] < s->l[i]))
                     ys[j++] = shifted[i];
-            st = pl_axes_line(ax, fy, ys, nf, &(pl_style){.color = PL_RED, .dash = PL_NOLINE,
-                              .marker = PL_MARK_CROSS, .marker_size = 7, .label = "fail points"}, err);
+            st = pl_axes_line(ax, fy, ys, nf,
+                              &(pl_style){.color = PL_RED,
+                                          .dash = PL_NOLINE,
+                                          .marker = PL_MARK_CROSS,
+                                          .marker_size = 7,
+                                          .label = "fail points"},
+                              err);
             pl_free(ys);
         }
     }
@@ -308,7 +321,8 @@ static pl_status model_panel(sqlite3 *h, int64_t batch, pl_axes *ax, pl_error *e
     char sql[600];
     snprintf(sql, sizeof sql,
              "SELECT f.model, 100.0 * sum(t.status = 'PASS') / count(*), count(*)%s GROUP BY f.model"
-             " ORDER BY count(*) DESC, f.model LIMIT %d", batch_where, TOP);
+             " ORDER BY count(*) DESC, f.model LIMIT %d",
+             batch_where, TOP);
     sqlite3_stmt *st;
     pl_status s = query(h, sql, batch, &st, err);
     if (s != PL_OK)
@@ -335,8 +349,8 @@ static pl_status model_panel(sqlite3 *h, int64_t batch, pl_axes *ax, pl_error *e
 
 pl_status trim_plot_summary(pl_trim_db *db, int64_t batch_id, const char *png_path, pl_error *err)
 {
-    pl_figure_spec spec = {.width_in = 12, .height_in = 8, .dpi = 150, .rows = 2, .cols = 2,
-                           .title = "Laser-trim batch summary"};
+    pl_figure_spec spec = {
+        .width_in = 12, .height_in = 8, .dpi = 150, .rows = 2, .cols = 2, .title = "Laser-trim batch summary"};
     pl_figure *fig;
     pl_status st = pl_figure_new(&spec, &fig, err);
     if (st != PL_OK)

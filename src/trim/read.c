@@ -42,7 +42,8 @@ static pl_status load_one(pl_workbook *wb, pl_trim_file *f, size_t k, bool trimm
         /* say which sheet: the workbook layer knows the file, not the role of the sheet */
         char msg[PL_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        pl_error_set(err, st, err->path[0] ? err->path : f->path, "sheet '%s': %s", pl_workbook_sheet_name(wb, (size_t)index), msg);
+        pl_error_set(err, st, err->path[0] ? err->path : f->path, "sheet '%s': %s",
+                     pl_workbook_sheet_name(wb, (size_t)index), msg);
     }
     return st;
 }

@@ -18,12 +18,29 @@ typedef struct report_col {
 } report_col;
 
 static const report_col cols[] = {
-    {0, "File", ""},         {1, "Model", ""},          {2, "Serial", ""},           {3, "System", ""},
-    {4, "Track", ""},        {5, "Status", ""},         {8, "Points", "0"},          {11, "Sigma", "0.000000"},
-    {12, "Threshold", "0.000000"}, {13, "Sigma pass", "0"}, {15, "Lin spec", "0.0000"}, {16, "Offset", "0.000000"},
-    {17, "Offset from", ""}, {20, "Lin error", "0.000000"}, {22, "Fail points", "0"}, {23, "Lin pass", "0"},
-    {24, "Max deviation", "0.000000"}, {26, "R untrimmed", "0.0"}, {27, "R trimmed", "0.0"},
-    {28, "R change %", "0.00"}, {30, "Risk", ""},         {31, "File date", ""},      {7, "Invalid because", ""},
+    {0, "File", ""},
+    {1, "Model", ""},
+    {2, "Serial", ""},
+    {3, "System", ""},
+    {4, "Track", ""},
+    {5, "Status", ""},
+    {8, "Points", "0"},
+    {11, "Sigma", "0.000000"},
+    {12, "Threshold", "0.000000"},
+    {13, "Sigma pass", "0"},
+    {15, "Lin spec", "0.0000"},
+    {16, "Offset", "0.000000"},
+    {17, "Offset from", ""},
+    {20, "Lin error", "0.000000"},
+    {22, "Fail points", "0"},
+    {23, "Lin pass", "0"},
+    {24, "Max deviation", "0.000000"},
+    {26, "R untrimmed", "0.0"},
+    {27, "R trimmed", "0.0"},
+    {28, "R change %", "0.00"},
+    {30, "Risk", ""},
+    {31, "File date", ""},
+    {7, "Invalid because", ""},
 };
 #define NCOLS (sizeof cols / sizeof cols[0])
 
@@ -89,8 +106,8 @@ static pl_status write_xlsx(pl_trim_db *db, const pl_trim_filter *flt, const cha
     lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
     worksheet_set_column(sum, 0, 0, 24, NULL);
     worksheet_write_string(sum, 0, 0, "Laser-trim results", bold);
-    const char *labels[] = {"Tracks", "Pass", "Warning", "Fail", "Error (invalid)", "Risk HIGH", "Risk MEDIUM",
-                            "Risk LOW"};
+    const char *labels[] = {"Tracks",          "Pass",      "Warning",     "Fail",
+                            "Error (invalid)", "Risk HIGH", "Risk MEDIUM", "Risk LOW"};
     size_t vals[] = {n->tracks, n->pass, n->warning, n->fail, n->error, n->high, n->medium, n->low};
     for (int i = 0; i < 8; i++) {
         worksheet_write_string(sum, (lxw_row_t)(2 + i), 0, labels[i], NULL);
@@ -188,18 +205,20 @@ static const char *const html_script =
     "<script>\ndocument.querySelectorAll('th').forEach(function(th,i){th.onclick=function(){"
     "var tb=th.closest('table').tBodies[0],rows=Array.from(tb.rows),d=th.dataset.d=th.dataset.d==='1'?'-1':'1';"
     "rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent,p=parseFloat(x),q=parseFloat(y);"
-    "var r=(!isNaN(p)&&!isNaN(q))?p-q:x.localeCompare(y);return r*d;});rows.forEach(function(r){tb.appendChild(r);});};});"
+    "var r=(!isNaN(p)&&!isNaN(q))?p-q:x.localeCompare(y);return "
+    "r*d;});rows.forEach(function(r){tb.appendChild(r);});};});"
     "\n</script>\n";
 
-static pl_status write_html(pl_trim_db *db, const pl_trim_filter *flt, FILE *fp, const counts *n,
-                            const char *plots_dir, pl_error *err)
+static pl_status write_html(pl_trim_db *db, const pl_trim_filter *flt, FILE *fp, const counts *n, const char *plots_dir,
+                            pl_error *err)
 {
     fputs(html_head, fp);
-    fprintf(fp, "<h1>Laser-trim results</h1>\n<div class=\"cards\"><span>%zu tracks</span><span>PASS %zu</span>"
-                "<span>WARNING %zu</span><span>FAIL %zu</span><span>ERROR %zu</span><span>pass rate %.1f%%</span>"
-                "<span>risk HIGH %zu / MEDIUM %zu / LOW %zu</span></div>\n",
-            n->tracks, n->pass, n->warning, n->fail, n->error, n->tracks ? 100.0 * (double)n->pass / (double)n->tracks : 0.0,
-            n->high, n->medium, n->low);
+    fprintf(fp,
+            "<h1>Laser-trim results</h1>\n<div class=\"cards\"><span>%zu tracks</span><span>PASS %zu</span>"
+            "<span>WARNING %zu</span><span>FAIL %zu</span><span>ERROR %zu</span><span>pass rate %.1f%%</span>"
+            "<span>risk HIGH %zu / MEDIUM %zu / LOW %zu</span></div>\n",
+            n->tracks, n->pass, n->warning, n->fail, n->error,
+            n->tracks ? 100.0 * (double)n->pass / (double)n->tracks : 0.0, n->high, n->medium, n->low);
     if (plots_dir) {
         fputs("<p><img src=\"", fp);
         html_text(fp, plots_dir);

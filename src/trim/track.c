@@ -282,7 +282,8 @@ static void resistance(const pl_trim_track_meta *m, pl_trim_result *r)
 /* Risk in tenths so that 0.1 + 0.3 + 0.3 compares as exactly 0.7. */
 static void risk_and_status(pl_trim_result *r)
 {
-    int tenths = 1 + 3 * !r->sigma_pass + 3 * !r->lin_pass + 2 * (isfinite(r->r_change_pct) && fabs(r->r_change_pct) > 50.0);
+    int tenths =
+        1 + 3 * !r->sigma_pass + 3 * !r->lin_pass + 2 * (isfinite(r->r_change_pct) && fabs(r->r_change_pct) > 50.0);
     r->risk_p = tenths / 10.0;
     r->risk = tenths >= 7 ? PL_TRIM_RISK_HIGH : tenths >= 4 ? PL_TRIM_RISK_MEDIUM : PL_TRIM_RISK_LOW;
     if (!r->lin_pass)

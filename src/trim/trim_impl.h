@@ -7,8 +7,6 @@
 /* Sorts ascending (NaN-free input). */
 void trim_sort(double *v, size_t n);
 
-
-
 #include "plateau/trim.h"
 
 /* Plots (plots.c). */

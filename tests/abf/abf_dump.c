@@ -58,8 +58,8 @@ static int series_stats(pl_recording *r, size_t i, double *buf, FILE *bin)
     printf(",\"note\":");
     quoted(s->note);
     if (n > 0)
-        printf(",\"first\":%.17g,\"last\":%.17g,\"stdev\":%.17g,\"mean\":%.17g,\"min\":%.17g,\"max\":%.17g}", first, last,
-               sqrt(m2 / (double)n), mean, mn, mx);
+        printf(",\"first\":%.17g,\"last\":%.17g,\"stdev\":%.17g,\"mean\":%.17g,\"min\":%.17g,\"max\":%.17g}", first,
+               last, sqrt(m2 / (double)n), mean, mn, mx);
     else
         printf("}");
     return 0;

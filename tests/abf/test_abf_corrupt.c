@@ -142,7 +142,10 @@ static void apply(uint8_t *d, const patch *p, const uint8_t *orig)
     switch (p->w) {
     case W16: put16(d + off, (uint16_t)(int16_t)p->value); break;
     case W32: put32(d + off, (uint32_t)(int64_t)p->value); break;
-    case W64: put32(d + off, (uint32_t)(int64_t)p->value); put32(d + off + 4, (uint32_t)((int64_t)p->value >> 32)); break;
+    case W64:
+        put32(d + off, (uint32_t)(int64_t)p->value);
+        put32(d + off + 4, (uint32_t)((int64_t)p->value >> 32));
+        break;
     case WF: putf(d + off, (float)p->value); break;
     }
 }

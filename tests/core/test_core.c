@@ -213,7 +213,7 @@ static void test_hash_and_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_line), cmocka_unit_test(test_budget),        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_error_line), cmocka_unit_test(test_budget),         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_afile),      cmocka_unit_test(test_signal_cleanup), cmocka_unit_test(test_hash_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,8 +89,8 @@ int main(int argc, char **argv)
         int is_med = !strcmp(cmd, "medfilt");
         double *x = g_bufs[0] = load(argv[is_med ? 3 : 4], &n);
         double *y = g_bufs[1] = malloc((n ? n : 1) * sizeof *y);
-        pl_status st = is_med ? pl_medfilt(x, n, atoi(argv[2]), y, &err)
-                              : pl_savgol(x, n, atoi(argv[2]), atoi(argv[3]), y, &err);
+        pl_status st =
+            is_med ? pl_medfilt(x, n, atoi(argv[2]), y, &err) : pl_savgol(x, n, atoi(argv[2]), atoi(argv[3]), y, &err);
         if (st)
             return fail(&err);
         save(argv[is_med ? 4 : 5], y, n);

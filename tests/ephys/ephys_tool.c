@@ -30,8 +30,9 @@ static void json_str(const char *key, const char *s)
 
 static void print_spike(const pl_ephys_spike *s, int comma)
 {
-    printf("%s{\"index\":%d,\"i_peak\":%zu,\"i_threshold\":%zu,\"i_upstroke\":%zu,\"i_downstroke\":%zu,\"i_trough\":%zu",
-           comma ? "," : "", s->index, s->i_peak, s->i_threshold, s->i_upstroke, s->i_downstroke, s->i_trough);
+    printf(
+        "%s{\"index\":%d,\"i_peak\":%zu,\"i_threshold\":%zu,\"i_upstroke\":%zu,\"i_downstroke\":%zu,\"i_trough\":%zu",
+        comma ? "," : "", s->index, s->i_peak, s->i_threshold, s->i_upstroke, s->i_downstroke, s->i_trough);
 #define F(f) num(#f, s->f, 1)
     F(t_peak_s), F(t_threshold_s), F(t_fast_trough_s), F(peak_ms_from_stim), F(peak_mV), F(threshold_mV);
     F(threshold_to_peak_mV), F(threshold_to_peak_ms), F(fast_trough_mV), F(upstroke_mV_ms), F(downstroke_mV_ms);

@@ -75,9 +75,9 @@ static void test_spike_units(void **state)
     for (size_t k = 0; k < s.n_spikes; k++) {
         const pl_ephys_spike *sp = &w.spikes[k];
         assert_true(fabs(sp->peak_mV - 30.0) < 1e-12);
-        assert_true(fabs(sp->upstroke_mV_ms - 100.0) < 1e-9);  /* true mV/ms, not 1e6 x */
+        assert_true(fabs(sp->upstroke_mV_ms - 100.0) < 1e-9); /* true mV/ms, not 1e6 x */
         assert_true(fabs(sp->downstroke_mV_ms + 50.0) < 1e-9);
-        assert_true(fabs(sp->threshold_mV + 50.0) < 1e-12);    /* first sample at >= 5% of the max slope */
+        assert_true(fabs(sp->threshold_mV + 50.0) < 1e-12);       /* first sample at >= 5% of the max slope */
         assert_true(fabs(sp->threshold_to_peak_ms - 0.8) < 1e-9); /* ms, not s */
         assert_true(fabs(sp->t_peak_s - (10.0 + (5000.0 + 16.0 + 2000.0 * (double)k) / RATE)) < 1e-12);
         if (k)
@@ -237,8 +237,8 @@ static void test_cell(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_params),          cmocka_unit_test(test_spike_units),
-        cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_allocation_failure),
+        cmocka_unit_test(test_params),    cmocka_unit_test(test_spike_units),
+        cmocka_unit_test(test_bad_input), cmocka_unit_test(test_allocation_failure),
         cmocka_unit_test(test_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,7 +51,9 @@ typedef struct casespec {
         {"ns", PL_COL_STRING, true, enc, NULLS_RUNS, PAT_LOWCARD},                                                     \
         {"nts", PL_COL_TIMESTAMP_US, true, enc, NULLS_FIRST, PAT_GENERAL},                                             \
         {"nall", PL_COL_STRING, true, enc, NULLS_ALL, PAT_GENERAL},                                                    \
-        {"nnone", PL_COL_DOUBLE, true, enc, NULLS_NONE, PAT_UNIQUE }
+    {                                                                                                                  \
+        "nnone", PL_COL_DOUBLE, true, enc, NULLS_NONE, PAT_UNIQUE                                                      \
+    }
 
 static const casespec CASES[] = {
     {"auto_zstd", "parquet", 1000, 333, PL_CODEC_ZSTD, 0, 0, 0, true, 16, {ALLTYPES(PL_ENC_AUTO)}},
@@ -63,16 +65,43 @@ static const casespec CASES[] = {
     {"one_row", "parquet", 1, 1, PL_CODEC_ZSTD, 0, 0, 0, false, 16, {ALLTYPES(PL_ENC_AUTO)}},
     {"multi_rg_pages", "parquet", 20000, 4096, PL_CODEC_SNAPPY, 2048, 24 << 10, 0, false, 16, {ALLTYPES(PL_ENC_AUTO)}},
     {"multi_rg_zstd", "parquet", 6000, 6000, PL_CODEC_ZSTD, 8192, 64 << 10, 0, false, 16, {ALLTYPES(PL_ENC_DICT)}},
-    {"dict_fallback", "parquet", 3000, 1000, PL_CODEC_SNAPPY, 1024, 0, 2000, false, 3,
+    {"dict_fallback",
+     "parquet",
+     3000,
+     1000,
+     PL_CODEC_SNAPPY,
+     1024,
+     0,
+     2000,
+     false,
+     3,
      {{"u", PL_COL_STRING, false, PL_ENC_DICT, NULLS_NONE, PAT_UNIQUE},
       {"nu", PL_COL_INT64, true, PL_ENC_DICT, NULLS_THIRD, PAT_UNIQUE},
       {"auto", PL_COL_STRING, false, PL_ENC_AUTO, NULLS_NONE, PAT_UNIQUE}}},
-    {"bss", "parquet", 5000, 1234, PL_CODEC_ZSTD, 4096, 0, 0, false, 4,
+    {"bss",
+     "parquet",
+     5000,
+     1234,
+     PL_CODEC_ZSTD,
+     4096,
+     0,
+     0,
+     false,
+     4,
      {{"f32", PL_COL_FLOAT, false, PL_ENC_BYTE_STREAM_SPLIT, NULLS_NONE, PAT_GENERAL},
       {"f64", PL_COL_DOUBLE, false, PL_ENC_BYTE_STREAM_SPLIT, NULLS_NONE, PAT_SIGNAL},
       {"nf32", PL_COL_FLOAT, true, PL_ENC_BYTE_STREAM_SPLIT, NULLS_RUNS, PAT_SIGNAL},
       {"nf64", PL_COL_DOUBLE, true, PL_ENC_BYTE_STREAM_SPLIT, NULLS_THIRD, PAT_GENERAL}}},
-    {"specials", "parquet", 64, 64, PL_CODEC_ZSTD, 0, 0, 0, false, 8,
+    {"specials",
+     "parquet",
+     64,
+     64,
+     PL_CODEC_ZSTD,
+     0,
+     0,
+     0,
+     false,
+     8,
      {{"nan_only", PL_COL_FLOAT, false, PL_ENC_PLAIN, NULLS_NONE, PAT_NAN},
       {"dnan_only", PL_COL_DOUBLE, true, PL_ENC_AUTO, NULLS_THIRD, PAT_NAN},
       {"zeros", PL_COL_DOUBLE, false, PL_ENC_PLAIN, NULLS_NONE, PAT_ZEROS},
@@ -82,7 +111,16 @@ static const casespec CASES[] = {
       {"tsx", PL_COL_TIMESTAMP_US, true, PL_ENC_AUTO, NULLS_LAST, PAT_EXTREMES},
       {"all_null_i32", PL_COL_INT32, true, PL_ENC_AUTO, NULLS_ALL, PAT_GENERAL}}},
     {"table", "csv", 300, 77, PL_CODEC_ZSTD, 0, 0, 0, false, 16, {ALLTYPES(PL_ENC_AUTO)}},
-    {"csv_empty", "csv", 0, 1, PL_CODEC_ZSTD, 0, 0, 0, false, 2,
+    {"csv_empty",
+     "csv",
+     0,
+     1,
+     PL_CODEC_ZSTD,
+     0,
+     0,
+     0,
+     false,
+     2,
      {{"a,b", PL_COL_INT32, false, PL_ENC_AUTO, NULLS_NONE, PAT_GENERAL},
       {"q\"x", PL_COL_STRING, true, PL_ENC_AUTO, NULLS_NONE, PAT_GENERAL}}},
 };
@@ -101,7 +139,8 @@ static bool is_null(const colspec *c, size_t i, size_t n)
     }
 }
 
-static const char *STRINGS[] = {"", "µV", "日本語テキスト", "🧪 emoji", "a,b", "quote\"q", "line\nbreak", "tab\there"};
+static const char *STRINGS[] = {"",    "µV",       "日本語テキスト", "🧪 emoji",
+                                "a,b", "quote\"q", "line\nbreak",    "tab\there"};
 
 typedef union value {
     uint8_t b;

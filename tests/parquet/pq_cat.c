@@ -107,9 +107,7 @@ int main(int argc, char **argv)
                 case PL_COL_TIMESTAMP_US: printf("\"%" PRId64 "\"", ((const int64_t *)b[i].values)[k]); break;
                 case PL_COL_FLOAT: json_double((double)((const float *)b[i].values)[k]); break;
                 case PL_COL_DOUBLE: json_double(((const double *)b[i].values)[k]); break;
-                case PL_COL_STRING:
-                    json_string(((const char *const *)b[i].values)[k], b[i].lengths[k]);
-                    break;
+                case PL_COL_STRING: json_string(((const char *const *)b[i].values)[k], b[i].lengths[k]); break;
                 }
             }
             stdout = saved;

@@ -59,16 +59,16 @@ static void test_thrift_struct(void **state)
     tw w;
     tw_init(&w, &b);
     tw_elem_struct_begin(&w);
-    tw_i32(&w, 1, 5);         /* delta 1, i32: 0x15, zigzag(5) = 10 */
-    tw_i64(&w, 3, -1);        /* delta 2, i64: 0x26, zigzag(-1) = 1 */
-    tw_i32(&w, 20, 1);        /* delta 17 > 15: long form 0x05, zigzag(20) = 40, value 2 */
-    tw_bool(&w, 21, true);    /* delta 1, true: 0x11 */
-    tw_bool(&w, 22, false);   /* 0x12 */
-    tw_string(&w, 23, "ab");  /* 0x18, len 2, 'a' 'b' */
-    tw_struct_begin(&w, 24);  /* 0x1C */
-    tw_i32(&w, 1, -3);        /* inner scope restarts at 0: 0x15, zigzag(-3) = 5 */
-    tw_struct_end(&w);        /* 0x00 */
-    tw_i32(&w, 25, 0);        /* outer delta from 24: 0x15 0x00 */
+    tw_i32(&w, 1, 5);                 /* delta 1, i32: 0x15, zigzag(5) = 10 */
+    tw_i64(&w, 3, -1);                /* delta 2, i64: 0x26, zigzag(-1) = 1 */
+    tw_i32(&w, 20, 1);                /* delta 17 > 15: long form 0x05, zigzag(20) = 40, value 2 */
+    tw_bool(&w, 21, true);            /* delta 1, true: 0x11 */
+    tw_bool(&w, 22, false);           /* 0x12 */
+    tw_string(&w, 23, "ab");          /* 0x18, len 2, 'a' 'b' */
+    tw_struct_begin(&w, 24);          /* 0x1C */
+    tw_i32(&w, 1, -3);                /* inner scope restarts at 0: 0x15, zigzag(-3) = 5 */
+    tw_struct_end(&w);                /* 0x00 */
+    tw_i32(&w, 25, 0);                /* outer delta from 24: 0x15 0x00 */
     tw_list_begin(&w, 26, TT_I32, 3); /* 0x19, size 3 << 4 | 5 = 0x35 */
     tw_elem_i32(&w, 1);
     tw_elem_i32(&w, -1);
@@ -526,10 +526,14 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_zigzag_varint),   cmocka_unit_test(test_thrift_struct),
-        cmocka_unit_test(test_rle_spec_bytes),  cmocka_unit_test(test_rle_roundtrip),
-        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_abort_removes_temporary),
-        cmocka_unit_test(test_budget),          cmocka_unit_test(test_injected_failures),
+        cmocka_unit_test(test_zigzag_varint),
+        cmocka_unit_test(test_thrift_struct),
+        cmocka_unit_test(test_rle_spec_bytes),
+        cmocka_unit_test(test_rle_roundtrip),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_abort_removes_temporary),
+        cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_injected_failures),
         cmocka_unit_test(test_reader_injected_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -45,7 +45,8 @@ static int setup_dir(void **state)
 static int remove_dir(void **state)
 {
     (void)state;
-    if (getenv("PLATEAU_PLOT_KEEP")) return 0;
+    if (getenv("PLATEAU_PLOT_KEEP"))
+        return 0;
     pl_remove_tree(tmpdir, NULL);
     return 0;
 }
@@ -89,11 +90,15 @@ static long ink(const image *im, int x0, int y0, int x1, int y1)
 {
     long n = 0;
     for (int y = y0 < 0 ? 0 : y0; y < y1 && y < im->h; y++)
-        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < im->w; x++) n += !is_white(im, x, y);
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < im->w; x++)
+            n += !is_white(im, x, y);
     return n;
 }
 
-static void unload(image *im) { cairo_surface_destroy(im->s); }
+static void unload(image *im)
+{
+    cairo_surface_destroy(im->s);
+}
 
 /* ---- ticks */
 static void check_ticks(double lo, double hi, int target)
@@ -108,11 +113,13 @@ static void check_ticks(double lo, double hi, int target)
     char prev[64] = "";
     for (int i = 0; i < t.n; i++) {
         assert_true(isfinite(t.v[i]));
-        if (i) assert_true(t.v[i] > t.v[i - 1]);
-        if (usable) assert_true(t.v[i] >= a - 1e-9 * fabs(a) && t.v[i] <= b + 1e-9 * fabs(b));
+        if (i)
+            assert_true(t.v[i] > t.v[i - 1]);
+        if (usable)
+            assert_true(t.v[i] >= a - 1e-9 * fabs(a) && t.v[i] <= b + 1e-9 * fabs(b));
         char buf[64];
         pl_tick_label(&t, t.v[i], buf, sizeof buf);
-        assert_true(strlen(buf) <= 10); /* short labels */
+        assert_true(strlen(buf) <= 10);     /* short labels */
         assert_string_not_equal(buf, prev); /* distinct labels */
         strcpy(prev, buf);
     }
@@ -121,12 +128,14 @@ static void check_ticks(double lo, double hi, int target)
 static void test_ticks_awkward(void **state)
 {
     (void)state;
-    double ranges[][2] = {{0, 1},         {0, 10},       {-1, 1},     {-7.3, -2.1}, {1e-12, 1e12}, {0, 1e-12},
-                          {-3e-9, 5e-9},  {1e6, 1e6 + 1}, {1000, 1000.001}, {5, 5},     {0, 0},        {1, -1},
-                          {NAN, 3},       {2, INFINITY}, {-1e300, 1e300}, {123456789, 987654321}, {0.1, 0.3},
-                          {-70.2, -69.8}, {1e-300, 2e-300}, {-5e-7, 0}};
+    double ranges[][2] = {{0, 1},           {0, 10},        {-1, 1},          {-7.3, -2.1},
+                          {1e-12, 1e12},    {0, 1e-12},     {-3e-9, 5e-9},    {1e6, 1e6 + 1},
+                          {1000, 1000.001}, {5, 5},         {0, 0},           {1, -1},
+                          {NAN, 3},         {2, INFINITY},  {-1e300, 1e300},  {123456789, 987654321},
+                          {0.1, 0.3},       {-70.2, -69.8}, {1e-300, 2e-300}, {-5e-7, 0}};
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
-        for (int target = 2; target <= 10; target += 4) check_ticks(ranges[i][0], ranges[i][1], target);
+        for (int target = 2; target <= 10; target += 4)
+            check_ticks(ranges[i][0], ranges[i][1], target);
 
     pl_ticks t;
     char buf[64], note[64];
@@ -168,7 +177,8 @@ static void test_sizes_and_panels(void **state)
             pl_axes *ax = pl_figure_panel(fig, r, c);
             pl_trace *tr;
             assert_int_equal(pl_trace_new(ax, 0, 1, NULL, &tr, &err), PL_OK);
-            for (int i = 0; i < 1000; i++) v[i] = sin(i * 0.01 * (r * 4 + c + 1));
+            for (int i = 0; i < 1000; i++)
+                v[i] = sin(i * 0.01 * (r * 4 + c + 1));
             assert_int_equal(pl_trace_feed(tr, 0, 0.001, v, 1000, &err), PL_OK);
         }
     }
@@ -210,7 +220,8 @@ static void test_nothing_outside(void **state)
     pl_figure_spec spec = {.width_px = 400, .height_px = 300, .dpi = 100, .rows = 2, .cols = 2};
     assert_int_equal(pl_figure_new(&spec, &fig, &err), PL_OK);
     double v[4000];
-    for (int i = 0; i < 4000; i++) v[i] = (i % 7 == 0) ? 1e300 : ((i % 11 == 0) ? -INFINITY : ((i % 13 == 0) ? NAN : 50.0 * sin(i * 0.01)));
+    for (int i = 0; i < 4000; i++)
+        v[i] = (i % 7 == 0) ? 1e300 : ((i % 11 == 0) ? -INFINITY : ((i % 13 == 0) ? NAN : 50.0 * sin(i * 0.01)));
     for (int k = 0; k < 4; k++) {
         pl_axes *ax = pl_figure_panel(fig, k / 2, k % 2);
         pl_axes_ylim(ax, -1, 1);
@@ -225,14 +236,16 @@ static void test_nothing_outside(void **state)
     assert_int_equal(pl_figure_save(fig, tmp("outside.png"), &err), PL_OK);
     image im = load_png(tmp("outside.png"));
     pl_rect p[4];
-    for (int k = 0; k < 4; k++) pl__plot_rect_px(fig, k / 2, k % 2, &p[k]);
+    for (int k = 0; k < 4; k++)
+        pl__plot_rect_px(fig, k / 2, k % 2, &p[k]);
     long inside = 0;
     for (int y = 0; y < im.h; y++) {
         for (int x = 0; x < im.w; x++) {
             int c[3];
             px(&im, x, y, c);
             bool green = c[1] > 150 && c[0] < 100 && c[2] < 100;
-            if (!green) continue;
+            if (!green)
+                continue;
             bool in = false;
             for (int k = 0; k < 4; k++)
                 in |= x >= p[k].x - 1 && x <= p[k].x + p[k].w + 1 && y >= p[k].y - 1 && y <= p[k].y + p[k].h + 1;
@@ -281,11 +294,16 @@ static double sig_spikes(size_t i, size_t n)
 }
 static double sig_gaps(size_t i, size_t n)
 {
-    if ((i / 50000) % 5 == 3) return NAN;
-    if (i % 99991 == 0) return INFINITY;
+    if ((i / 50000) % 5 == 3)
+        return NAN;
+    if (i % 99991 == 0)
+        return INFINITY;
     return sig_noisy_sine(i, n);
 }
-static double sig_smooth(size_t i, size_t n) { return cos(2 * M_PI * (double)i / (double)n); }
+static double sig_smooth(size_t i, size_t n)
+{
+    return cos(2 * M_PI * (double)i / (double)n);
+}
 
 /* Renders n samples of f as a decimated trace and as a plain line of every point (same limits) and compares. */
 static void compare_full(const char *name, signal_fn f, size_t n, int w, int h, int *worst_out, double *frac_big)
@@ -337,12 +355,14 @@ static void compare_full(const char *name, signal_fn f, size_t n, int w, int h, 
     int worst = 0;
     for (int yy = (int)p.y + 1; yy < (int)(p.y + p.h) - 1; yy++) {
         for (int xx = (int)p.x + 1; xx < (int)(p.x + p.w) - 1; xx++) {
-            if (is_white(&a, xx, yy) && is_white(&b, xx, yy)) continue;
+            if (is_white(&a, xx, yy) && is_white(&b, xx, yy))
+                continue;
             int ca[3], cb[3];
             px(&a, xx, yy, ca);
             px(&b, xx, yy, cb);
             int d = 0;
-            for (int k = 0; k < 3; k++) d = abs(ca[k] - cb[k]) > d ? abs(ca[k] - cb[k]) : d;
+            for (int k = 0; k < 3; k++)
+                d = abs(ca[k] - cb[k]) > d ? abs(ca[k] - cb[k]) : d;
             big += d > 64;
             worst = d > worst ? d : worst;
             count++;
@@ -364,9 +384,8 @@ static void test_decimated_matches_full(void **state)
         const char *name;
         signal_fn f;
         size_t n;
-    } cases[] = {{"noisy", sig_noisy_sine, 1000000}, {"chirp", sig_chirp, 1000000},
-                 {"spikes", sig_spikes, 1000000},         {"gaps", sig_gaps, 400000},
-                 {"smooth", sig_smooth, 200000},         {"sparse", sig_noisy_sine, 300}};
+    } cases[] = {{"noisy", sig_noisy_sine, 1000000}, {"chirp", sig_chirp, 1000000},  {"spikes", sig_spikes, 1000000},
+                 {"gaps", sig_gaps, 400000},         {"smooth", sig_smooth, 200000}, {"sparse", sig_noisy_sine, 300}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         int worst;
         double big;
@@ -377,7 +396,6 @@ static void test_decimated_matches_full(void **state)
         assert_true(worst <= 128);
     }
 }
-
 
 /* The columns hold exactly first/last/min/max of their samples, whatever the chunking (chunks of 1 to 37 samples
  * exercise the vector loop and its tails); x is exact in binary so the expected column of each sample is known. */
@@ -397,21 +415,26 @@ static void test_trace_columns_exact(void **state)
     for (size_t i = 0; i < n; i++) {
         seed = seed * 1103515245u + 12345u;
         v[i] = (double)((int)(seed >> 8) % 2001 - 1000);
-        if (i % 997 == 5) v[i] = NAN;
-        if (i % 1499 == 7) v[i] = -INFINITY;
+        if (i % 997 == 5)
+            v[i] = NAN;
+        if (i % 1499 == 7)
+            v[i] = -INFINITY;
     }
     for (size_t i = 0; i < n;) {
         seed = seed * 1103515245u + 12345u;
         size_t m = 1 + (seed >> 16) % 37;
-        if (m > n - i) m = n - i;
+        if (m > n - i)
+            m = n - i;
         assert_int_equal(pl_trace_feed(tr, (double)i / 8, 0.125, v + i, m, &err), PL_OK);
         i += m;
     }
     for (size_t c = 0; c < ncol; c++) {
         double f = NAN, l = NAN, lo = INFINITY, hi = -INFINITY;
         for (size_t k = c * 8; k < c * 8 + 8; k++) {
-            if (!isfinite(v[k])) continue;
-            if (f != f) f = v[k];
+            if (!isfinite(v[k]))
+                continue;
+            if (f != f)
+                f = v[k];
             l = v[k];
             lo = fmin(lo, v[k]);
             hi = fmax(hi, v[k]);
@@ -426,7 +449,8 @@ static void test_trace_columns_exact(void **state)
         assert_close(tr->mn[c], lo, 0);
         assert_close(tr->mx[c], hi, 0);
         /* a non-finite sample just before the column's first finite one breaks the line there */
-        if (!isfinite(v[c * 8]) || (c > 0 && !isfinite(v[c * 8 - 1]))) assert_true(tr->flags[c] & COL_BREAK);
+        if (!isfinite(v[c * 8]) || (c > 0 && !isfinite(v[c * 8 - 1])))
+            assert_true(tr->flags[c] & COL_BREAK);
     }
     free(v);
     pl_figure_free(fig);
@@ -446,7 +470,8 @@ static void test_count_ticks(void **state)
     pl__plot_rect_px(fig, 0, 0, &p);
     const pl_ticks *t = &pl_figure_panel(fig, 0, 0)->geom.yt;
     assert_true(t->n >= 2);
-    for (int i = 0; i < t->n; i++) assert_close(t->v[i], floor(t->v[i]), 0);
+    for (int i = 0; i < t->n; i++)
+        assert_close(t->v[i], floor(t->v[i]), 0);
     assert_close(t->v[0], 0, 0);
     assert_close(t->v[t->n - 1], 3, 0);
     assert_true(pl_figure_panel(fig, 0, 1)->geom.yt.step < 1);
@@ -464,7 +489,8 @@ static void test_trace_edges_and_boxes(void **state)
     pl_trace *tr;
     assert_int_equal(pl_trace_new(pl_figure_panel(fig, 0, 0), 1, 2, NULL, &tr, &err), PL_OK);
     double v[300];
-    for (int i = 0; i < 300; i++) v[i] = i < 100 ? -1000 : (i <= 200 ? i : 1000); /* x = 0.01 i: only [1,2) inside */
+    for (int i = 0; i < 300; i++)
+        v[i] = i < 100 ? -1000 : (i <= 200 ? i : 1000); /* x = 0.01 i: only [1,2) inside */
     assert_int_equal(pl_trace_feed(tr, 0, 0.01, v, 300, &err), PL_OK);
     double lo, hi;
     assert_true(pl_trace_yrange(tr, &lo, &hi));
@@ -537,13 +563,15 @@ static pl_figure *golden_chart(void)
         y[i] = 0.8 * sin(i * 0.2);
         y2[i] = 1.3 * cos(i * 0.1);
     }
-    for (int k = 0; k < 3; k++) fy[k] = y2[(int)fx[k]];
+    for (int k = 0; k < 3; k++)
+        fy[k] = y2[(int)fx[k]];
     assert_int_equal(pl_axes_band(ax, x, lo, hi, 60, 0, NULL, &err), PL_OK);
     assert_int_equal(pl_axes_line(ax, x, hi, 60, &(pl_style){.color = PL_GREEN, .dash = PL_DASHED}, &err), PL_OK);
     assert_int_equal(pl_axes_line(ax, x, y, 60, &(pl_style){.width = 1.5}, &err), PL_OK);
     assert_int_equal(pl_axes_line(ax, x, y2, 60, &(pl_style){.dash = PL_DASHED}, &err), PL_OK);
-    assert_int_equal(pl_axes_line(ax, fx, fy, 3, &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CROSS},
-                                  &err), PL_OK);
+    assert_int_equal(
+        pl_axes_line(ax, fx, fy, 3, &(pl_style){.color = PL_RED, .dash = PL_NOLINE, .marker = PL_MARK_CROSS}, &err),
+        PL_OK);
     assert_int_equal(pl_axes_hline(ax, 0, NULL, &err), PL_OK);
     return fig;
 }
@@ -552,13 +580,14 @@ static pl_figure *golden_bars_hist(void)
 {
     pl_error err;
     pl_figure *fig;
-    assert_int_equal(pl_figure_new(&(pl_figure_spec){.width_px = 400, .height_px = 200, .dpi = 72, .cols = 2}, &fig,
-                                   &err), PL_OK);
+    assert_int_equal(
+        pl_figure_new(&(pl_figure_spec){.width_px = 400, .height_px = 200, .dpi = 72, .cols = 2}, &fig, &err), PL_OK);
     double h[5] = {3, 7, 1, 0, 4.5};
     uint32_t c[5] = {PL_GREEN, PL_RED, 0, PL_ORANGE, PL_GREY};
     assert_int_equal(pl_axes_bars(pl_figure_panel(fig, 0, 0), h, NULL, c, 5, NULL, &err), PL_OK);
     double v[500];
-    for (int i = 0; i < 500; i++) v[i] = sin(i * 0.37) * sin(i * 0.11) * 3;
+    for (int i = 0; i < 500; i++)
+        v[i] = sin(i * 0.37) * sin(i * 0.11) * 3;
     pl_axes *ax = pl_figure_panel(fig, 0, 1);
     assert_int_equal(pl_axes_hist(ax, v, 500, 15, -3, 3, NULL, &err), PL_OK);
     assert_int_equal(pl_axes_vline(ax, 1.5, &(pl_style){.color = PL_RED, .dash = PL_DASHED}, &err), PL_OK);
@@ -577,7 +606,8 @@ static pl_figure *golden_trace(void)
         for (int i = 0; i < 1000; i++) {
             int k = chunk * 1000 + i;
             v[i] = (k % 40000 < 60) ? 40.0 : -65 + 3 * sin(k * 1e-4);
-            if (k > 120000 && k < 130000) v[i] = NAN;
+            if (k > 120000 && k < 130000)
+                v[i] = NAN;
         }
         assert_int_equal(pl_trace_feed(tr, chunk * 1000 * 1e-5, 1e-5, v, 1000, &err), PL_OK);
     }
@@ -601,14 +631,16 @@ static void check_golden(const char *name, pl_figure *fig)
     for (int r = 0; r < 4; r++) {
         for (int c = 0; c < 4; c++) {
             pl_rect p;
-            if (!pl__plot_rect_px(fig, r, c, &p)) continue;
+            if (!pl__plot_rect_px(fig, r, c, &p))
+                continue;
             for (int y = (int)p.y + 2; y < (int)(p.y + p.h) - 2; y++) {
                 for (int x = (int)p.x + 2; x < (int)(p.x + p.w) - 2; x++) {
                     int ca[3], cg[3];
                     px(&a, x, y, ca);
                     px(&g, x, y, cg);
                     int d = 0;
-                    for (int k = 0; k < 3; k++) d = abs(ca[k] - cg[k]) > d ? abs(ca[k] - cg[k]) : d;
+                    for (int k = 0; k < 3; k++)
+                        d = abs(ca[k] - cg[k]) > d ? abs(ca[k] - cg[k]) : d;
                     differ += d > 48;
                     count++;
                 }
@@ -656,7 +688,8 @@ static long count_str(const char *buf, size_t n, const char *needle)
 {
     long k = 0;
     size_t m = strlen(needle);
-    for (size_t i = 0; i + m <= n; i++) k += memcmp(buf + i, needle, m) == 0;
+    for (size_t i = 0; i + m <= n; i++)
+        k += memcmp(buf + i, needle, m) == 0;
     return k;
 }
 
@@ -684,7 +717,8 @@ static double jpeg_vs_png(const char *jpg_path, const image *png)
         for (int x = 0; x < png->w; x++) {
             int c[3];
             px(png, x, y, c);
-            for (int k = 0; k < 3; k++) sum += abs(c[k] - row[3 * x + k]);
+            for (int k = 0; k < 3; k++)
+                sum += abs(c[k] - row[3 * x + k]);
         }
     }
     jpeg_finish_decompress(&d);
@@ -770,15 +804,18 @@ static pl_status build_and_save(const char *path, pl_error *err)
     pl_figure *fig;
     pl_figure_spec spec = {.width_px = 300, .height_px = 200, .dpi = 72, .rows = 1, .cols = 2, .title = "t"};
     pl_status st = pl_figure_new(&spec, &fig, err);
-    if (st) return st;
+    if (st)
+        return st;
     double v[100];
-    for (int i = 0; i < 100; i++) v[i] = sin(i);
+    for (int i = 0; i < 100; i++)
+        v[i] = sin(i);
     const char *names[3] = {"a", "b", "c"};
     pl_trace *tr;
     pl_axes *ax = pl_figure_panel(fig, 0, 0);
     if (!(st = pl_trace_new(ax, 0, 1, &(pl_style){.label = "trace"}, &tr, err)) &&
         !(st = pl_trace_feed(tr, 0, 0.01, v, 100, err)) && !(st = pl_axes_line(ax, v, v, 100, NULL, err)) &&
-        !(st = pl_axes_band(ax, v, v, v, 100, 0, "band", err)) && !(st = pl_axes_text(ax, PL_LOC_UPPER_LEFT, "x", err)) &&
+        !(st = pl_axes_band(ax, v, v, v, 100, 0, "band", err)) &&
+        !(st = pl_axes_text(ax, PL_LOC_UPPER_LEFT, "x", err)) &&
         !(st = pl_axes_bars(pl_figure_panel(fig, 0, 1), v, names, NULL, 3, NULL, err)) &&
         !(st = pl_axes_hist(pl_figure_panel(fig, 0, 1), v, 100, 10, 0, 0, NULL, err)))
         st = pl_figure_save(fig, path, err);
@@ -797,7 +834,8 @@ static void test_alloc_faults(void **state)
             pl_mem_fail_after(n);
             pl_status st = build_and_save(tmp(fmts[k]), &err);
             pl_mem_fail_after(0);
-            if (st == PL_OK) break;
+            if (st == PL_OK)
+                break;
             assert_int_equal(st, PL_ENOMEM);
             failures++;
         }
@@ -816,16 +854,11 @@ int main(int argc, char **argv)
 {
     golden_dir = argc > 1 ? argv[1] : "tests/plot/golden";
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ticks_awkward),
-        cmocka_unit_test(test_sizes_and_panels),
-        cmocka_unit_test(test_nothing_outside),
-        cmocka_unit_test(test_trace_columns_exact),
-        cmocka_unit_test(test_count_ticks),
-        cmocka_unit_test(test_trace_edges_and_boxes),
-        cmocka_unit_test(test_golden),
-        cmocka_unit_test(test_formats),
-        cmocka_unit_test(test_alloc_faults),
-        cmocka_unit_test(test_decimated_matches_full),
+        cmocka_unit_test(test_ticks_awkward),   cmocka_unit_test(test_sizes_and_panels),
+        cmocka_unit_test(test_nothing_outside), cmocka_unit_test(test_trace_columns_exact),
+        cmocka_unit_test(test_count_ticks),     cmocka_unit_test(test_trace_edges_and_boxes),
+        cmocka_unit_test(test_golden),          cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_alloc_faults),    cmocka_unit_test(test_decimated_matches_full),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

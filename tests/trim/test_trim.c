@@ -80,7 +80,7 @@ static void test_threshold(void **state)
     assert_float_equal(pl_trim_threshold("2475", 0.0005, 340, 300), 0.0005 * 2.4, 1e-15);
     assert_float_equal(pl_trim_threshold("2475", 0.05, 340, 300), 0.05 / 340 * 12, 1e-15);
     assert_float_equal(pl_trim_threshold("2475", 0.05, NAN, 300), 0.05 / 300 * 12, 1e-15); /* travel */
-    assert_float_equal(pl_trim_threshold("2475", 0.05, NAN, 0), 0.05, 0);  /* 0.24 clamped */
+    assert_float_equal(pl_trim_threshold("2475", 0.05, NAN, 0), 0.05, 0);                  /* 0.24 clamped */
     assert_float_equal(pl_trim_threshold("2475", 1e-9, 340, 300), 0.0001, 0);
 }
 
@@ -208,8 +208,8 @@ static void test_db_merge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),    cmocka_unit_test(test_mapping),    cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_track),    cmocka_unit_test(test_file_status), cmocka_unit_test(test_db_merge),
+        cmocka_unit_test(test_names), cmocka_unit_test(test_mapping),     cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_track), cmocka_unit_test(test_file_status), cmocka_unit_test(test_db_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,7 +81,8 @@ static json_t *run(json_t *doc)
         json_object_set_new(out, "y", to_json(y, nx));
         free(y);
     } else if (strcmp(op, "fminbound") == 0) {
-        fn_ctx f = {.kind = json_string_value(json_object_get(doc, "f")), .c = json_number_value(json_object_get(doc, "c"))};
+        fn_ctx f = {.kind = json_string_value(json_object_get(doc, "f")),
+                    .c = json_number_value(json_object_get(doc, "c"))};
         size_t n;
         f.s.x = x, f.s.e = array(doc, "e", &n), f.s.u = array(doc, "u", &n), f.s.l = array(doc, "l", &n), f.s.n = n;
         pl_trim_fmin_result r = pl_trim_fminbound(eval, &f, json_number_value(json_object_get(doc, "lo")),

@@ -72,8 +72,9 @@ static void json_channels(jbuf *j, const abf_header *h)
         pl_json_quote(a->name, name, sizeof name);
         pl_json_quote(a->unit, unit, sizeof unit);
         pl_json_quote(a->file_unit, funit, sizeof funit);
-        jput(j, "%s{\"adc\":%d,\"name\":%s,\"unit\":%s,\"file_unit\":%s,\"scale_to_unit\":%g,\"clamp\":\"%s\","
-                "\"telegraph\":%s,\"telegraph_mode\":%d}",
+        jput(j,
+             "%s{\"adc\":%d,\"name\":%s,\"unit\":%s,\"file_unit\":%s,\"scale_to_unit\":%g,\"clamp\":\"%s\","
+             "\"telegraph\":%s,\"telegraph_mode\":%d}",
              i ? "," : "", a->adc_num, name, unit, funit, a->unit_scale, pl_clamp_name(a->clamp),
              a->telegraph_enabled ? "true" : "false", a->telegraph_mode);
     }
@@ -90,8 +91,9 @@ static void json_channels(jbuf *j, const abf_header *h)
         pl_json_quote(d->unit, unit, sizeof unit);
         pl_json_quote(d->waveform_source == 2 ? d->file_path : "", file, sizeof file);
         pl_json_quote(synth ? "synthesised from epoch table" : why ? why : "none", how, sizeof how);
-        jput(j, "%s{\"dac\":%d,\"name\":%s,\"unit\":%s,\"scale_to_unit\":%g,\"holding\":%g,\"stimulus\":%s,"
-                "\"waveform_file\":%s}",
+        jput(j,
+             "%s{\"dac\":%d,\"name\":%s,\"unit\":%s,\"scale_to_unit\":%g,\"holding\":%g,\"stimulus\":%s,"
+             "\"waveform_file\":%s}",
              k++ ? "," : "", d->dac_num, name, unit, d->unit_scale, d->holding * d->unit_scale, how, file);
     }
     jput(j, "]");
@@ -203,7 +205,8 @@ static void response_note(const abf_header *h, char *note, size_t size)
         const char *why;
         if (!abf_dac_synthesisable(h, &h->dac[i], &why) && why && h->mode == ABF_MODE_EPISODIC) {
             snprintf(note, size, "stimulus of DAC %d %s%s%s: only recorded channels are written", h->dac[i].dac_num,
-                     why, h->dac[i].waveform_source == 2 ? ": " : "", h->dac[i].waveform_source == 2 ? h->dac[i].file_path : "");
+                     why, h->dac[i].waveform_source == 2 ? ": " : "",
+                     h->dac[i].waveform_source == 2 ? h->dac[i].file_path : "");
             return;
         }
     }

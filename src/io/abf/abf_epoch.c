@@ -9,10 +9,10 @@
 #include "io/abf/abf_internal.h"
 
 typedef struct segment {
-    int64_t p1, p2;         /* [p1, p2) in samples of the sweep */
-    int64_t len;            /* the epoch's own length (p2 - p1 unless the sweep ends first): ramps keep their slope */
+    int64_t p1, p2; /* [p1, p2) in samples of the sweep */
+    int64_t len;    /* the epoch's own length (p2 - p1 unless the sweep ends first): ramps keep their slope */
     int type;
-    double level, before;   /* level of this segment and of the one before it */
+    double level, before; /* level of this segment and of the one before it */
     int64_t period, width;
 } segment;
 
@@ -50,7 +50,10 @@ bool abf_dac_synthesisable(const abf_header *h, const abf_dac *d, const char **w
     return true;
 }
 
-static double sweep_level(const abf_epoch *e, int64_t sweep) { return e->level + e->level_inc * (double)sweep; }
+static double sweep_level(const abf_epoch *e, int64_t sweep)
+{
+    return e->level + e->level_inc * (double)sweep;
+}
 
 static int64_t sweep_duration(const abf_epoch *e, int64_t sweep)
 {
@@ -80,8 +83,8 @@ static int build_segments(const abf_dac *d, int64_t sweep, int64_t frames, segme
             continue;
         int64_t dur = sweep_duration(ep, sweep);
         int64_t end = dur > frames - pos ? frames : pos + dur;
-        seg[n] = (segment){pos, end, dur, ep->type, sweep_level(ep, sweep), seg[n - 1].level, ep->pulse_period,
-                           ep->pulse_width};
+        seg[n] = (segment){
+            pos, end, dur, ep->type, sweep_level(ep, sweep), seg[n - 1].level, ep->pulse_period, ep->pulse_width};
         n++;
         pos = end;
     }
@@ -92,7 +95,10 @@ static int build_segments(const abf_dac *d, int64_t sweep, int64_t frames, segme
     return n;
 }
 
-static double ramp(double a, double b, int64_t k, int64_t n) { return n > 1 ? a + (b - a) * (double)k / (double)(n - 1) : b; }
+static double ramp(double a, double b, int64_t k, int64_t n)
+{
+    return n > 1 ? a + (b - a) * (double)k / (double)(n - 1) : b;
+}
 
 /* Value at sample k of a segment (k counted from the segment start). */
 static double segment_value(const segment *s, int64_t k)
@@ -103,10 +109,8 @@ static double segment_value(const segment *s, int64_t k)
     int64_t in = s->period > 0 ? k % s->period : 0;
     bool in_train = s->period > 0 && k / s->period < pulses;
     switch (s->type) {
-    case 2:
-        return ramp(s->before, s->level, k, n);
-    case 3:
-        return in_train && in < s->width ? s->level : s->before;
+    case 2: return ramp(s->before, s->level, k, n);
+    case 3: return in_train && in < s->width ? s->level : s->before;
     case 4:
         if (!in_train)
             return s->before;
@@ -123,8 +127,7 @@ static double segment_value(const segment *s, int64_t k)
         if (!in_train || in >= s->width)
             return s->before;
         return in < s->width / 2 ? s->before + delta : s->before - delta;
-    default:
-        return s->level; /* step, and epoch types we do not draw (resistance, slope) as steps */
+    default: return s->level; /* step, and epoch types we do not draw (resistance, slope) as steps */
     }
 }
 

@@ -15,10 +15,10 @@ static pl_status check_region(const abf_src *s, uint64_t off, int64_t count, uin
     if (count == 0)
         return PL_OK;
     if (off > s->size || (uint64_t)count > (s->size - off) / entry)
-        return pl_error_set(err, PL_EFORMAT, s->path,
-                            "ABF %s (%lld entries of %llu bytes at byte %llu) lies past the end of the file (%llu bytes)",
-                            what, (long long)count, (unsigned long long)entry, (unsigned long long)off,
-                            (unsigned long long)s->size);
+        return pl_error_set(
+            err, PL_EFORMAT, s->path,
+            "ABF %s (%lld entries of %llu bytes at byte %llu) lies past the end of the file (%llu bytes)", what,
+            (long long)count, (unsigned long long)entry, (unsigned long long)off, (unsigned long long)s->size);
     return PL_OK;
 }
 
@@ -43,7 +43,8 @@ pl_status abf_validate(const abf_src *s, abf_header *h, pl_error *err)
 {
     if (!(h->interval_us >= 0.1 && h->interval_us <= 1e7))
         return pl_error_set(err, PL_EFORMAT, s->path,
-                            "ABF sample interval of %g microseconds is absurd (expected 0.1 us to 10 s)", h->interval_us);
+                            "ABF sample interval of %g microseconds is absurd (expected 0.1 us to 10 s)",
+                            h->interval_us);
     if (h->data_points < 0 || h->episodes < 0 || h->samples_per_episode < 0)
         return pl_error_set(err, PL_EFORMAT, s->path, "ABF header has negative counts (points %lld, sweeps %lld)",
                             (long long)h->data_points, (long long)h->episodes);

@@ -14,10 +14,9 @@ typedef struct unit_rule {
 } unit_rule;
 
 static const unit_rule rules[] = {
-    {"mV", 1.0, "mV", false},   {"uV", 1e-3, "mV", false},  {"\u00b5V", 1e-3, "mV", false},
-    {"V", 1e3, "mV", true},     {"pA", 1.0, "pA", false},   {"nA", 1e3, "pA", false},
-    {"uA", 1e6, "pA", false},   {"\u00b5A", 1e6, "pA", false}, {"fA", 1e-3, "pA", false},
-    {"A", 1e12, "pA", true},
+    {"mV", 1.0, "mV", false},  {"uV", 1e-3, "mV", false}, {"\u00b5V", 1e-3, "mV", false}, {"V", 1e3, "mV", true},
+    {"pA", 1.0, "pA", false},  {"nA", 1e3, "pA", false},  {"uA", 1e6, "pA", false},       {"\u00b5A", 1e6, "pA", false},
+    {"fA", 1e-3, "pA", false}, {"A", 1e12, "pA", true},
 };
 
 bool abf_unit_to_mv_pa(const char *unit, bool convert_bare, double *scale, char *out_unit, size_t out_size)

@@ -58,9 +58,9 @@ static pl_status v1_adcs(const abf_src *s, abf_header *h, const unsigned char *b
         abf_text(a->name, sizeof a->name, b + 442 + 10 * p, 10);
         abf_text(a->file_unit, sizeof a->file_unit, b + 602 + 8 * p, 8);
         double gain = h->adc_range / (double)h->adc_resolution;
-        gain /= abf_f32(b + 922 + 4 * p); /* instrument scale factor */
+        gain /= abf_f32(b + 922 + 4 * p);  /* instrument scale factor */
         gain /= abf_f32(b + 1050 + 4 * p); /* signal gain */
-        gain /= abf_f32(b + 730 + 4 * p); /* ADC programmable gain */
+        gain /= abf_f32(b + 730 + 4 * p);  /* ADC programmable gain */
         a->telegraph_mode = -1;
         if (longh && abf_i16(b + 4512 + 2 * p) == 1) {
             a->telegraph_enabled = true;

@@ -7,12 +7,31 @@
 #include "io/abf/abf_internal.h"
 #include "plateau/mem.h"
 
-enum { S_PROTOCOL, S_ADC, S_DAC, S_EPOCH, S_ADCPERDAC, S_EPOCHPERDAC, S_USERLIST, S_STATSREGION, S_MATH, S_STRINGS,
-       S_DATA, S_TAG, S_SCOPE, S_DELTA, S_VOICETAG, S_SYNCH, S_ANNOTATION, S_STATS, S_COUNT };
+enum {
+    S_PROTOCOL,
+    S_ADC,
+    S_DAC,
+    S_EPOCH,
+    S_ADCPERDAC,
+    S_EPOCHPERDAC,
+    S_USERLIST,
+    S_STATSREGION,
+    S_MATH,
+    S_STRINGS,
+    S_DATA,
+    S_TAG,
+    S_SCOPE,
+    S_DELTA,
+    S_VOICETAG,
+    S_SYNCH,
+    S_ANNOTATION,
+    S_STATS,
+    S_COUNT
+};
 
 typedef struct v2_section {
     uint64_t offset;
-    uint32_t bytes;   /* size of one entry */
+    uint32_t bytes; /* size of one entry */
     int64_t count;
 } v2_section;
 
@@ -20,13 +39,13 @@ typedef struct v2_ctx {
     const abf_src *s;
     abf_header *h;
     v2_section sec[S_COUNT];
-    char *strings;    /* NUL-separated strings after the 44-byte strings header */
+    char *strings; /* NUL-separated strings after the 44-byte strings header */
     size_t strings_len;
 } v2_ctx;
 
 static const char *const section_names[S_COUNT] = {
-    "protocol", "ADC", "DAC", "epoch", "ADC-per-DAC", "epoch-per-DAC", "user list", "stats region", "math",
-    "strings", "data", "tag", "scope", "delta", "voice tag", "synch array", "annotation", "stats"};
+    "protocol", "ADC",  "DAC", "epoch", "ADC-per-DAC", "epoch-per-DAC", "user list",   "stats region", "math",
+    "strings",  "data", "tag", "scope", "delta",       "voice tag",     "synch array", "annotation",   "stats"};
 
 /* Every section must lie inside the file: entry size times count from its block. */
 static pl_status v2_section_map(v2_ctx *c, const unsigned char *b, pl_error *err)
@@ -38,16 +57,18 @@ static pl_status v2_section_map(v2_ctx *c, const unsigned char *b, pl_error *err
         sec->bytes = abf_u32(p + 4);
         sec->count = abf_i64(p + 8);
         if (sec->count < 0 || (sec->count > 0 && sec->bytes == 0))
-            return pl_error_set(err, PL_EFORMAT, c->s->path, "ABF2 %s section has an impossible size (%lld entries of %u bytes)",
-                                section_names[i], (long long)sec->count, sec->bytes);
+            return pl_error_set(err, PL_EFORMAT, c->s->path,
+                                "ABF2 %s section has an impossible size (%lld entries of %u bytes)", section_names[i],
+                                (long long)sec->count, sec->bytes);
         if (i == S_DATA || sec->count == 0)
             continue; /* the data section is checked against the file once the sample size is known */
         if ((uint64_t)sec->count > c->s->size / sec->bytes || sec->offset > c->s->size ||
             (uint64_t)sec->count * sec->bytes > c->s->size - sec->offset)
-            return pl_error_set(err, PL_EFORMAT, c->s->path,
-                                "ABF2 %s section (%lld entries of %u bytes at byte %llu) lies past the end of the file (%llu bytes)",
-                                section_names[i], (long long)sec->count, sec->bytes, (unsigned long long)sec->offset,
-                                (unsigned long long)c->s->size);
+            return pl_error_set(
+                err, PL_EFORMAT, c->s->path,
+                "ABF2 %s section (%lld entries of %u bytes at byte %llu) lies past the end of the file (%llu bytes)",
+                section_names[i], (long long)sec->count, sec->bytes, (unsigned long long)sec->offset,
+                (unsigned long long)c->s->size);
     }
     return PL_OK;
 }
@@ -126,7 +147,8 @@ static pl_status v2_adcs(v2_ctx *c, pl_error *err)
     abf_header *h = c->h;
     int64_t n = c->sec[S_ADC].count;
     if (n < 1 || n > ABF_MAX_ADC)
-        return pl_error_set(err, PL_EFORMAT, c->s->path, "ABF2 file has %lld ADC channels (expected 1..16)", (long long)n);
+        return pl_error_set(err, PL_EFORMAT, c->s->path, "ABF2 file has %lld ADC channels (expected 1..16)",
+                            (long long)n);
     h->n_adc = (int)n;
     double base = h->adc_range / (double)h->adc_resolution;
     for (int i = 0; i < h->n_adc; i++) {

@@ -51,7 +51,7 @@ int pq_codec_id(pl_codec codec)
 pl_status pq_compress(pq_codec_ctx *c, const uint8_t *src, size_t n, pl_error *err)
 {
     c->out.len = 0;
-    size_t bound = c->codec == PL_CODEC_ZSTD ? ZSTD_compressBound(n)
+    size_t bound = c->codec == PL_CODEC_ZSTD     ? ZSTD_compressBound(n)
                    : c->codec == PL_CODEC_SNAPPY ? snappy_max_compressed_length(n)
                                                  : n;
     if (!pq_buf_reserve(&c->out, bound))

@@ -11,9 +11,9 @@
 typedef struct pq_codec_ctx {
     pl_codec codec;
     int level;
-    void *zc;           /* ZSTD_CCtx */
-    size_t zc_charged;  /* bytes charged to the budget for the context */
-    pq_buf out;         /* compressed bytes of the last page */
+    void *zc;          /* ZSTD_CCtx */
+    size_t zc_charged; /* bytes charged to the budget for the context */
+    pq_buf out;        /* compressed bytes of the last page */
 } pq_codec_ctx;
 
 pl_status pq_codec_init(pq_codec_ctx *c, pl_codec codec, int level, pl_error *err);

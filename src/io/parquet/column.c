@@ -65,8 +65,8 @@ pl_status pq_col_init(pq_col *c, const pl_column *def, const pq_col_cfg *cfg, pl
     c->def.name = c->name;
     c->page_cap = cfg->page_bytes / 4 ? cfg->page_bytes / 4 : 1;
     bool fp = def->type == PL_COL_FLOAT || def->type == PL_COL_DOUBLE;
-    c->plain_mode = fp && def->encoding == PL_ENC_AUTO && cfg->codec->codec != PL_CODEC_NONE ? PQ_MODE_BSS
-                                                                                              : PQ_MODE_PLAIN;
+    c->plain_mode =
+        fp && def->encoding == PL_ENC_AUTO && cfg->codec->codec != PL_CODEC_NONE ? PQ_MODE_BSS : PQ_MODE_PLAIN;
     if (def->nullable && !(c->levels = pl_alloc(c->page_cap, "parquet definition levels", err)))
         return err ? err->code : PL_ENOMEM;
     c->mode = initial_mode(c);
@@ -174,8 +174,8 @@ static void stats_string(pq_col *c, const uint8_t *s, size_t len)
     c->has_minmax = true;
 }
 
-bool pq_col_stats_bounds(const pq_col *c, uint8_t *mn, size_t *mn_len, uint8_t *mx, size_t *mx_len,
-                         const uint8_t **smn, const uint8_t **smx)
+bool pq_col_stats_bounds(const pq_col *c, uint8_t *mn, size_t *mn_len, uint8_t *mx, size_t *mx_len, const uint8_t **smn,
+                         const uint8_t **smx)
 {
     int64_t nonnull = c->chunk_values - c->nulls;
     *smn = *smx = NULL;
@@ -513,9 +513,9 @@ static size_t append_fixed_plain(pq_col *c, const pq_col_cfg *cfg, const pl_colb
     return n;
 }
 
-static inline __attribute__((always_inline)) size_t
-append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n, size_t w,
-                    pl_status *st, pl_error *err)
+static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg,
+                                                                        const pl_colbuf *b, size_t off, size_t n,
+                                                                        size_t w, pl_status *st, pl_error *err)
 {
     const uint8_t *src = (const uint8_t *)b->values + off * w;
     const uint8_t *valid = b->valid ? b->valid + off : NULL;
@@ -560,8 +560,8 @@ static size_t append_fixed_dict(pq_col *c, const pq_col_cfg *cfg, const pl_colbu
     return append_fixed_dict_w(c, cfg, b, off, n, 8, st, err);
 }
 
-static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n,
-                             pl_status *st, pl_error *err)
+static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *b, size_t off, size_t n, pl_status *st,
+                             pl_error *err)
 {
     const char *const *src = (const char *const *)b->values + off;
     const uint32_t *lens = b->lengths ? b->lengths + off : NULL;
@@ -617,8 +617,7 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
 
 static bool page_full(const pq_col *c, const pq_col_cfg *cfg)
 {
-    return c->page_n >= c->page_cap || c->dict_full ||
-           (c->mode != PQ_MODE_DICT && c->vals.len >= cfg->page_bytes);
+    return c->page_n >= c->page_cap || c->dict_full || (c->mode != PQ_MODE_DICT && c->vals.len >= cfg->page_bytes);
 }
 
 static pl_status buffers_status(pq_col *c, pl_error *err)

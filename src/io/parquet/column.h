@@ -28,50 +28,50 @@ typedef union pq_scalar {
 } pq_scalar;
 
 typedef struct pq_col {
-    pl_column def;        /* name points into name[] */
+    pl_column def; /* name points into name[] */
     char *name;
-    int ptype;            /* parquet physical type */
-    int width;            /* bytes per PLAIN value (1 for booleans, which are bit-packed at flush); 0 for strings */
+    int ptype; /* parquet physical type */
+    int width; /* bytes per PLAIN value (1 for booleans, which are bit-packed at flush); 0 for strings */
     int mode;
-    bool dict_given_up;   /* AUTO: the dictionary did not pay; stay PLAIN (or BSS) */
-    int plain_mode;       /* AUTO's mode without a dictionary: BSS for floating point when compressing */
-    bool auto_decided;    /* AUTO: the trial compression has chosen (dictionary kept or given up) */
+    bool dict_given_up; /* AUTO: the dictionary did not pay; stay PLAIN (or BSS) */
+    int plain_mode;     /* AUTO's mode without a dictionary: BSS for floating point when compressing */
+    bool auto_decided;  /* AUTO: the trial compression has chosen (dictionary kept or given up) */
 
     /* the open page */
     size_t page_n, page_nonnull, page_cap;
-    uint8_t *levels;      /* definition levels (nullable columns), page_cap entries */
-    uint32_t *idx;        /* dictionary indices, page_cap entries */
-    pq_buf vals;          /* PLAIN bytes of the page's non-null values */
-    pq_buf raw;           /* the assembled uncompressed page */
-    pq_buf hdr;           /* a page header */
+    uint8_t *levels; /* definition levels (nullable columns), page_cap entries */
+    uint32_t *idx;   /* dictionary indices, page_cap entries */
+    pq_buf vals;     /* PLAIN bytes of the page's non-null values */
+    pq_buf raw;      /* the assembled uncompressed page */
+    pq_buf hdr;      /* a page header */
 
     /* the chunk's dictionary: PLAIN-encoded values, a hash table of entry+1, entry offsets for strings */
     pq_buf dict;
     uint32_t dict_n;
     uint32_t *slots;
-    size_t nslots;        /* power of two, 0 before first use */
-    uint32_t *doff;       /* strings: offset of each entry's length prefix in dict.data */
-    uint32_t *dhash;      /* strings: each entry's hash */
-    size_t dcap;          /* entries doff/dhash can hold */
-    uint64_t last_key;    /* fixed-width: the previous value and its index (runs are common) */
+    size_t nslots;     /* power of two, 0 before first use */
+    uint32_t *doff;    /* strings: offset of each entry's length prefix in dict.data */
+    uint32_t *dhash;   /* strings: each entry's hash */
+    size_t dcap;       /* entries doff/dhash can hold */
+    uint64_t last_key; /* fixed-width: the previous value and its index (runs are common) */
     uint32_t last_idx;
     bool has_last;
-    bool dict_pages;      /* a page of this chunk used the dictionary */
-    bool dict_full;       /* the dictionary hit dict_max_bytes: flush and switch to PLAIN */
+    bool dict_pages; /* a page of this chunk used the dictionary */
+    bool dict_full;  /* the dictionary hit dict_max_bytes: flush and switch to PLAIN */
 
     /* the chunk */
-    pq_buf pages;         /* finished data pages: header + compressed body */
-    int64_t chunk_values; /* values including nulls */
-    int64_t chunk_uncomp; /* uncompressed bytes of the data pages including headers */
-    uint32_t enc_mask;    /* 1 << encoding, for the data pages */
+    pq_buf pages;           /* finished data pages: header + compressed body */
+    int64_t chunk_values;   /* values including nulls */
+    int64_t chunk_uncomp;   /* uncompressed bytes of the data pages including headers */
+    uint32_t enc_mask;      /* 1 << encoding, for the data pages */
     uint32_t enc_pages[10]; /* data pages per encoding (PageEncodingStats) */
 
     /* statistics of the chunk */
     int64_t nulls;
     bool has_minmax;
     pq_scalar mn, mx;
-    pq_buf smin, smax;    /* strings */
-    bool str_stats_off;   /* a string too long to keep as a bound */
+    pq_buf smin, smax;  /* strings */
+    bool str_stats_off; /* a string too long to keep as a bound */
 } pq_col;
 
 typedef struct pq_col_cfg {
@@ -92,7 +92,7 @@ pl_status pq_col_dict_page(pq_col *c, const pq_col_cfg *cfg, pq_buf *out, int64_
 /* Forgets the chunk (pages, dictionary, statistics) after it was written. */
 void pq_col_reset_chunk(pq_col *c);
 /* Statistics bounds as PLAIN bytes (the spec's -0/+0 rule applied); false when there are none. */
-bool pq_col_stats_bounds(const pq_col *c, uint8_t *mn, size_t *mn_len, uint8_t *mx, size_t *mx_len,
-                         const uint8_t **smn, const uint8_t **smx);
+bool pq_col_stats_bounds(const pq_col *c, uint8_t *mn, size_t *mn_len, uint8_t *mx, size_t *mx_len, const uint8_t **smn,
+                         const uint8_t **smx);
 
 #endif

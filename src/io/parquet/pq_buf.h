@@ -15,8 +15,8 @@
 typedef struct pq_buf {
     uint8_t *data;
     size_t len, cap;
-    const char *what;  /* names the buffer in a budget error */
-    pl_status status;  /* first growth failure, sticky */
+    const char *what; /* names the buffer in a budget error */
+    pl_status status; /* first growth failure, sticky */
     pl_error err;
 } pq_buf;
 

@@ -35,13 +35,13 @@ typedef struct cursor {
     size_t col;
     /* chunk */
     size_t rg;
-    int64_t pos, end;     /* unread bytes of the chunk */
-    int64_t values_left;  /* values of the row group not yet decoded */
+    int64_t pos, end;    /* unread bytes of the chunk */
+    int64_t values_left; /* values of the row group not yet decoded */
     int codec;
     /* dictionary */
     uint32_t dict_n;
-    pq_buf dict;          /* fixed-width values, or string bytes */
-    uint32_t *dict_off;   /* strings: start of entry i in dict.data; entry i ends at dict_off[i+1] */
+    pq_buf dict;        /* fixed-width values, or string bytes */
+    uint32_t *dict_off; /* strings: start of entry i in dict.data; entry i ends at dict_off[i+1] */
     size_t dict_off_cap;
     /* page */
     pq_buf hdr, comp, page;
@@ -52,12 +52,12 @@ typedef struct cursor {
     const uint8_t *vdata;
     size_t vlen, vcur;
     pq_rle_dec rle;
-    pq_buf decoded;       /* DELTA pages decoded to PLAIN layout */
+    pq_buf decoded; /* DELTA pages decoded to PLAIN layout */
     /* batch output */
     void *out;
     uint8_t *valid;
     uint32_t *lens;
-    size_t *soff;         /* strings: offsets into arena until the batch is complete */
+    size_t *soff; /* strings: offsets into arena until the batch is complete */
     pq_buf arena;
 } cursor;
 
@@ -65,8 +65,8 @@ struct pl_pq_scan {
     pl_pq_reader *r;
     cursor *cur;
     size_t ncols, batch;
-    uint64_t skip;        /* rows still to skip at the start */
-    uint64_t left;        /* rows still to deliver */
+    uint64_t skip; /* rows still to skip at the start */
+    uint64_t left; /* rows still to deliver */
     size_t first_rg;
 };
 
@@ -115,13 +115,22 @@ void pl_pq_close(pl_pq_reader *r)
     pl_free(r);
 }
 
-size_t pl_pq_ncols(const pl_pq_reader *r) { return r ? r->ncols : 0; }
+size_t pl_pq_ncols(const pl_pq_reader *r)
+{
+    return r ? r->ncols : 0;
+}
 const pl_pq_column_info *pl_pq_column(const pl_pq_reader *r, size_t i)
 {
     return r && i < r->ncols ? &r->cols[i].info : NULL;
 }
-uint64_t pl_pq_rows(const pl_pq_reader *r) { return r ? r->nrows : 0; }
-size_t pl_pq_row_groups(const pl_pq_reader *r) { return r ? r->nrg : 0; }
+uint64_t pl_pq_rows(const pl_pq_reader *r)
+{
+    return r ? r->nrows : 0;
+}
+size_t pl_pq_row_groups(const pl_pq_reader *r)
+{
+    return r ? r->nrg : 0;
+}
 uint64_t pl_pq_row_group_rows(const pl_pq_reader *r, size_t rg)
 {
     return r && rg < r->nrg ? (uint64_t)r->rg_rows[rg] : 0;
@@ -137,7 +146,10 @@ bool pl_pq_int_range(const pl_pq_reader *r, size_t rg, size_t col, int64_t *min,
     return true;
 }
 
-const char *pl_pq_created_by(const pl_pq_reader *r) { return r ? r->created_by : NULL; }
+const char *pl_pq_created_by(const pl_pq_reader *r)
+{
+    return r ? r->created_by : NULL;
+}
 
 long pl_pq_find(const pl_pq_reader *r, const char *name)
 {
@@ -221,8 +233,8 @@ static bool parse_page_header(tr *t, page_header *h)
             tr_skip(t, ty);
     }
     tr_struct_end(t);
-    return !t->bad && h->type >= 0 && h->uncomp >= 0 && h->comp >= 0 && h->uncomp <= PAGE_MAX &&
-           h->comp <= PAGE_MAX && h->num_values >= 0;
+    return !t->bad && h->type >= 0 && h->uncomp >= 0 && h->comp >= 0 && h->uncomp <= PAGE_MAX && h->comp <= PAGE_MAX &&
+           h->num_values >= 0;
 }
 
 /* Reads the next page header of the chunk (retrying with more bytes when statistics make it long). */
@@ -440,8 +452,9 @@ static pl_status start_values(pl_pq_reader *r, cursor *c, pl_error *err)
 {
     const pq_rcol *rc = c->rc;
     size_t w = rc->info.type == PL_COL_BOOL ? 0
-               : rc->info.type == PL_COL_STRING ? 0
-               : (rc->info.physical_type == PQT_INT32 || rc->info.physical_type == PQT_FLOAT ? 4 : 8);
+               : rc->info.type == PL_COL_STRING
+                   ? 0
+                   : (rc->info.physical_type == PQT_INT32 || rc->info.physical_type == PQT_FLOAT ? 4 : 8);
     uint64_t nn = (uint64_t)c->page_nonnull;
     switch (c->encoding) {
     case PQE_PLAIN:
@@ -501,11 +514,18 @@ static pl_status start_values(pl_pq_reader *r, cursor *c, pl_error *err)
     }
     default: break;
     }
-    static const char *names[] = {"PLAIN", "?", "PLAIN_DICTIONARY", "RLE", "BIT_PACKED", "DELTA_BINARY_PACKED",
-                                  "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "RLE_DICTIONARY",
+    static const char *names[] = {"PLAIN",
+                                  "?",
+                                  "PLAIN_DICTIONARY",
+                                  "RLE",
+                                  "BIT_PACKED",
+                                  "DELTA_BINARY_PACKED",
+                                  "DELTA_LENGTH_BYTE_ARRAY",
+                                  "DELTA_BYTE_ARRAY",
+                                  "RLE_DICTIONARY",
                                   "BYTE_STREAM_SPLIT"};
-    return pl_error_set(err, PL_EUNSUPPORTED, r->path, "column '%s': the %s encoding is not supported",
-                        rc->info.name, c->encoding >= 0 && c->encoding <= 9 ? names[c->encoding] : "unknown");
+    return pl_error_set(err, PL_EUNSUPPORTED, r->path, "column '%s': the %s encoding is not supported", rc->info.name,
+                        c->encoding >= 0 && c->encoding <= 9 ? names[c->encoding] : "unknown");
 }
 
 /* Moves to the next chunk with values left (next row group). */
@@ -792,9 +812,8 @@ static pl_status cursor_init(pl_pq_reader *r, cursor *c, size_t col, size_t batc
         return err ? err->code : PL_ENOMEM;
     if (rc->max_def && !(c->valid = pl_calloc(batch, 1, "parquet batch", err)))
         return err ? err->code : PL_ENOMEM;
-    if (rc->info.type == PL_COL_STRING &&
-        (!(c->lens = pl_calloc(batch, sizeof *c->lens, "parquet batch", err)) ||
-         !(c->soff = pl_calloc(batch, sizeof *c->soff, "parquet batch", err))))
+    if (rc->info.type == PL_COL_STRING && (!(c->lens = pl_calloc(batch, sizeof *c->lens, "parquet batch", err)) ||
+                                           !(c->soff = pl_calloc(batch, sizeof *c->soff, "parquet batch", err))))
         return err ? err->code : PL_ENOMEM;
     return PL_OK;
 }

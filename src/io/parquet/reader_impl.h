@@ -9,20 +9,20 @@
 #include "pq_buf.h"
 
 typedef struct pq_chunk_meta {
-    int64_t start, size;  /* the chunk's bytes: first page (dictionary or data) and total compressed size */
+    int64_t start, size; /* the chunk's bytes: first page (dictionary or data) and total compressed size */
     int64_t num_values;
     int codec;
-    bool has_range;       /* integer columns: min/max from the chunk statistics */
+    bool has_range; /* integer columns: min/max from the chunk statistics */
     int64_t min, max;
-    int64_t null_count;   /* -1 when unknown */
+    int64_t null_count; /* -1 when unknown */
 } pq_chunk_meta;
 
 typedef struct pq_rcol {
     pl_pq_column_info info;
     int type_length;
-    int max_def;          /* 0 required, 1 optional */
-    int ts_unit;          /* timestamps: 1 millis, 2 micros, 3 nanos; 0 otherwise */
-    const char *why;      /* unsupported: the reason, for the error message */
+    int max_def;     /* 0 required, 1 optional */
+    int ts_unit;     /* timestamps: 1 millis, 2 micros, 3 nanos; 0 otherwise */
+    const char *why; /* unsupported: the reason, for the error message */
 } pq_rcol;
 
 struct pl_pq_reader {

@@ -42,8 +42,8 @@ static char *dup_bytes(const uint8_t *p, uint32_t n, pl_error *err)
 
 typedef struct schema_el {
     int type, type_length, repetition, num_children, converted;
-    int logical;   /* LogicalType union field id, 0 if absent */
-    int ts_unit;   /* for TIMESTAMP logical types */
+    int logical; /* LogicalType union field id, 0 if absent */
+    int ts_unit; /* for TIMESTAMP logical types */
     const uint8_t *name;
     uint32_t name_len;
 } schema_el;
@@ -316,8 +316,8 @@ static pl_status parse_row_groups(pl_pq_reader *r, tr *t, pl_error *err)
             if (id == 1 && ty == TT_LIST) {
                 uint32_t nc = tr_list(t, &et);
                 if (t->bad || nc != r->ncols || et != TT_STRUCT)
-                    return pl_error_set(err, PL_EFORMAT, r->path,
-                                        "row group %u has %u column chunks for %zu columns", g, nc, r->ncols);
+                    return pl_error_set(err, PL_EFORMAT, r->path, "row group %u has %u column chunks for %zu columns",
+                                        g, nc, r->ncols);
                 for (uint32_t c = 0; c < nc; c++) {
                     pl_status st = parse_chunk(r, t, &r->chunks[(size_t)g * r->ncols + c], err);
                     if (st != PL_OK)

@@ -17,7 +17,7 @@ static void put_rle(pq_buf *out, size_t count, uint32_t value, int bw)
 
 /* The bit-packed run shared by both element types: values are widened to uint32 one group at a time. */
 #define DEFINE_RLE_ENCODER(NAME, T)                                                                                    \
-    static void NAME##_literal(pq_buf *out, const T *v, size_t cnt, int bw)                                        \
+    static void NAME##_literal(pq_buf *out, const T *v, size_t cnt, int bw)                                            \
     {                                                                                                                  \
         size_t groups = (cnt + 7) / 8;                                                                                 \
         pq_buf_uvarint(out, (uint64_t)groups << 1 | 1);                                                                \
@@ -37,7 +37,7 @@ static void put_rle(pq_buf *out, size_t count, uint32_t value, int bw)
         }                                                                                                              \
         out->len += groups * (size_t)bw;                                                                               \
     }                                                                                                                  \
-    void NAME(pq_buf *out, const T *v, size_t n, int bw)                                                           \
+    void NAME(pq_buf *out, const T *v, size_t n, int bw)                                                               \
     {                                                                                                                  \
         size_t i = 0, lit = 0;                                                                                         \
         while (i < n) {                                                                                                \

@@ -21,7 +21,7 @@ void pq_rle_encode_u8(pq_buf *out, const uint8_t *v, size_t n, int bw);
 typedef struct pq_rle_dec {
     const uint8_t *p, *end;
     int bw;
-    uint32_t run_left;   /* values left in the current run */
+    uint32_t run_left; /* values left in the current run */
     int is_rle;
     uint32_t value;      /* RLE value */
     const uint8_t *bits; /* bit-packed run: start of its bytes */

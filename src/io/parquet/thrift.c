@@ -2,8 +2,14 @@
 
 #include <string.h>
 
-uint64_t pq_zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-int64_t pq_unzigzag64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+uint64_t pq_zigzag64(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+int64_t pq_unzigzag64(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
 
 void tw_init(tw *w, pq_buf *b)
 {
@@ -35,7 +41,10 @@ void tw_i64(tw *w, int16_t id, int64_t v)
     pq_buf_uvarint(w->b, pq_zigzag64(v));
 }
 
-void tw_bool(tw *w, int16_t id, bool v) { tw_field(w, id, v ? TT_TRUE : TT_FALSE); }
+void tw_bool(tw *w, int16_t id, bool v)
+{
+    tw_field(w, id, v ? TT_TRUE : TT_FALSE);
+}
 
 void tw_binary(tw *w, int16_t id, const void *p, size_t n)
 {
@@ -43,7 +52,10 @@ void tw_binary(tw *w, int16_t id, const void *p, size_t n)
     tw_elem_binary(w, p, n);
 }
 
-void tw_string(tw *w, int16_t id, const char *s) { tw_binary(w, id, s, strlen(s)); }
+void tw_string(tw *w, int16_t id, const char *s)
+{
+    tw_binary(w, id, s, strlen(s));
+}
 
 void tw_elem_struct_begin(tw *w)
 {
@@ -78,7 +90,10 @@ void tw_list_begin(tw *w, int16_t id, uint8_t elem_type, uint32_t n)
     }
 }
 
-void tw_elem_i32(tw *w, int32_t v) { pq_buf_uvarint(w->b, pq_zigzag64(v)); }
+void tw_elem_i32(tw *w, int32_t v)
+{
+    pq_buf_uvarint(w->b, pq_zigzag64(v));
+}
 
 void tw_elem_binary(tw *w, const void *p, size_t n)
 {
@@ -129,7 +144,10 @@ uint8_t tr_field(tr *r, int16_t *id)
     return type;
 }
 
-int64_t tr_int(tr *r) { return pq_unzigzag64(tr_uvarint(r)); }
+int64_t tr_int(tr *r)
+{
+    return pq_unzigzag64(tr_uvarint(r));
+}
 
 const uint8_t *tr_binary(tr *r, uint32_t *n)
 {

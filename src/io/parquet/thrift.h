@@ -14,8 +14,19 @@
 #include "pq_buf.h"
 
 enum {
-    TT_STOP = 0, TT_TRUE = 1, TT_FALSE = 2, TT_BYTE = 3, TT_I16 = 4, TT_I32 = 5, TT_I64 = 6,
-    TT_DOUBLE = 7, TT_BINARY = 8, TT_LIST = 9, TT_SET = 10, TT_MAP = 11, TT_STRUCT = 12
+    TT_STOP = 0,
+    TT_TRUE = 1,
+    TT_FALSE = 2,
+    TT_BYTE = 3,
+    TT_I16 = 4,
+    TT_I32 = 5,
+    TT_I64 = 6,
+    TT_DOUBLE = 7,
+    TT_BINARY = 8,
+    TT_LIST = 9,
+    TT_SET = 10,
+    TT_MAP = 11,
+    TT_STRUCT = 12
 };
 
 #define TW_MAX_DEPTH 16
@@ -59,7 +70,7 @@ void tr_init(tr *r, const void *data, size_t n);
 uint64_t tr_uvarint(tr *r);
 /* Next field of the current struct: returns its type (TT_STOP at the end) and sets *id. */
 uint8_t tr_field(tr *r, int16_t *id);
-int64_t tr_int(tr *r);                 /* i16/i32/i64 value (zigzag varint) */
+int64_t tr_int(tr *r); /* i16/i32/i64 value (zigzag varint) */
 /* A binary's bytes (pointing into the input) and length; NULL when bad. */
 const uint8_t *tr_binary(tr *r, uint32_t *n);
 void tr_struct_begin(tr *r);
@@ -69,6 +80,9 @@ uint32_t tr_list(tr *r, uint8_t *elem_type);
 /* Skips a value of the given type (nested structs/lists included, depth-limited). */
 void tr_skip(tr *r, uint8_t type);
 /* Bool fields carry their value in the type nibble. */
-static inline bool tr_bool_of(uint8_t type) { return type == TT_TRUE; }
+static inline bool tr_bool_of(uint8_t type)
+{
+    return type == TT_TRUE;
+}
 
 #endif

@@ -18,19 +18,19 @@
 typedef struct pq_writer {
     pl_table base;
     pl_afile file;
-    pl_column *defs;       /* base.cols */
+    pl_column *defs; /* base.cols */
     pq_col *cols;
     size_t ncols;
     pq_col_cfg cfg;
     pq_codec_ctx codec;
     pl_table_options opt;
-    char **kv;            /* copies of the key/value strings */
-    size_t slice_rows;    /* rows per slice: the row-group check runs between slices */
-    uint64_t offset;      /* bytes written so far */
-    int64_t rg_rows;      /* rows in the open row group */
+    char **kv;         /* copies of the key/value strings */
+    size_t slice_rows; /* rows per slice: the row-group check runs between slices */
+    uint64_t offset;   /* bytes written so far */
+    int64_t rg_rows;   /* rows in the open row group */
     uint32_t n_rg;
-    pq_buf rg_meta;       /* serialized RowGroup structs, concatenated */
-    pq_buf scratch;       /* a dictionary page */
+    pq_buf rg_meta; /* serialized RowGroup structs, concatenated */
+    pq_buf scratch; /* a dictionary page */
 } pq_writer;
 
 static const pl_table_ops parquet_ops;
@@ -103,8 +103,7 @@ pl_status pl_parquet_open(const char *path, const pl_column *cols, size_t ncols,
     if (st == PL_OK)
         st = copy_kv(w, err);
     if (st == PL_OK) {
-        w->cfg = (pq_col_cfg){.page_bytes = opt->page_bytes, .dict_max_bytes = opt->dict_max_bytes,
-                              .codec = &w->codec};
+        w->cfg = (pq_col_cfg){.page_bytes = opt->page_bytes, .dict_max_bytes = opt->dict_max_bytes, .codec = &w->codec};
         w->cols = pl_calloc(ncols, sizeof *w->cols, "parquet columns", err);
         w->defs = pl_calloc(ncols, sizeof *w->defs, "parquet columns", err);
         if (!w->cols || !w->defs)
@@ -368,8 +367,14 @@ static pl_status write_footer(pq_writer *w, pl_error *err)
         st = pl_error_set(err, PL_ELIMIT, NULL, "the Parquet footer would exceed 4 GiB");
     if (st == PL_OK)
         st = write_bytes(w, foot.data, foot.len, err);
-    uint8_t tail[8] = {(uint8_t)foot.len, (uint8_t)(foot.len >> 8), (uint8_t)(foot.len >> 16),
-                       (uint8_t)(foot.len >> 24), 'P', 'A', 'R', '1'};
+    uint8_t tail[8] = {(uint8_t)foot.len,
+                       (uint8_t)(foot.len >> 8),
+                       (uint8_t)(foot.len >> 16),
+                       (uint8_t)(foot.len >> 24),
+                       'P',
+                       'A',
+                       'R',
+                       '1'};
     if (st == PL_OK)
         st = write_bytes(w, tail, 8, err);
     pq_buf_free(&foot);

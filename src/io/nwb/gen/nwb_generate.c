@@ -101,9 +101,12 @@ static void series_fields(hid_t g, const char *type, double start, double rate, 
         static const struct {
             const char *name, *unit;
             double v;
-        } f[] = {{"capacitance_fast", "farads", 0}, {"capacitance_slow", "farads", 0},
-                 {"resistance_comp_bandwidth", "hertz", 0}, {"resistance_comp_correction", "percent", 0},
-                 {"resistance_comp_prediction", "percent", 0}, {"whole_cell_capacitance_comp", "farads", 0},
+        } f[] = {{"capacitance_fast", "farads", 0},
+                 {"capacitance_slow", "farads", 0},
+                 {"resistance_comp_bandwidth", "hertz", 0},
+                 {"resistance_comp_correction", "percent", 0},
+                 {"resistance_comp_prediction", "percent", 0},
+                 {"whole_cell_capacitance_comp", "farads", 0},
                  {"whole_cell_series_resistance_comp", "ohms", 0}};
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
             hid_t d = gen_scalar(g, f[i].name, H5T_IEEE_F32LE, f[i].v);
@@ -179,8 +182,9 @@ static void write_file_level(hid_t file, const pl_nwb_gen_options *o, uint64_t *
     gen_text(file, "timestamps_reference_time", "2019-07-03T14:05:12-07:00");
     const char *created[] = {"2019-07-03T17:05:12-07:00"};
     gen_texts(file, "file_create_date", created, 1);
-    static const char *const groups[] = {"/acquisition", "/analysis", "/processing", "/stimulus/presentation",
-                                         "/stimulus/templates", "/specifications", "/general/devices"};
+    static const char *const groups[] = {"/acquisition",           "/analysis",           "/processing",
+                                         "/stimulus/presentation", "/stimulus/templates", "/specifications",
+                                         "/general/devices"};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         H5Gclose(gen_group(file, groups[i]));
     hid_t gen = H5Gopen2(file, "/general", H5P_DEFAULT);
