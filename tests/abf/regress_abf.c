@@ -1,4 +1,4 @@
-/* Replays every input the ABF fuzzer ever found (tests/abf/regress/) through the fuzz target's function, and a few
+/* Replays every input the ABF fuzzer ever found (tests/fixtures/gen/abf-regress/) through the fuzz target's function, and a few
  * hand-made ones, as a normal test: they must not crash, hang or leak. */
 #include <dirent.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Replays every file in a folder (tests/workbook/regress/: inputs that once crashed the fuzzer, and seeds) through
+/* Replays every file in a folder (tests/fixtures/gen/xlsx-regress/: inputs that once crashed the fuzzer, and seeds) through
  * the fuzz target's function, as an ordinary test: each must end without a crash, a sanitizer report or a leak. */
 #include <dirent.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Replays every input kept in tests/workbook/regress_xls/ (inputs the fuzzer once crashed on, and seeds) through
+/* Replays every input kept in tests/fixtures/gen/xls-regress/ (inputs the fuzzer once crashed on, and seeds) through
  * the fuzz target's function, so they stay regression tests in the normal and ASan builds. */
 #include <dirent.h>
 #include <stdint.h>
