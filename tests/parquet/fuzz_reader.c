@@ -1,5 +1,5 @@
 /* Fuzz target: any bytes as a Parquet file through the reader (footer, every supported column, a row range).
- * Built with -Dfuzz=true under clang; regress_reader.c replays tests/parquet/regress/ through the same function. */
+ * Built with -Dfuzz=true under clang; tests/fuzz_replay.c replays tests/parquet/regress/ through the same function. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target for the .xls reader: the input bytes are opened as a workbook from memory (no temp file), every
  * sheet is streamed, and the row contract is checked (cells present, columns increasing, text NUL-terminated).
- * xls_regress.c replays tests/fixtures/gen/xls-regress/ through the same function in the normal build. */
+ * tests/fuzz_replay.c replays tests/fixtures/gen/xls-regress/ through the same function in the normal build. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: the bytes are a workbook file. Opens it and streams every sheet with named cells, a column
  * selection and a tiny shared-strings budget (so the spill path runs too). Any outcome but a crash, a hang or a leak
- * is fine. Also linked into replay_regress.c, which feeds it every file in tests/fixtures/gen/xlsx-regress/. */
+ * is fine. Also linked into tests/fuzz_replay.c, which feeds it every file in tests/fixtures/gen/xlsx-regress/. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
