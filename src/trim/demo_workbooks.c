@@ -113,21 +113,31 @@ static pl_status save(lxw_workbook *wb, pl_afile *af, pl_error *err)
     return pl_afile_commit(af, err);
 }
 
+/* A workbook under a temporary name (renamed into place by save), with the sheet both systems start with. */
+static pl_status open_book(const char *path, pl_afile *af, lxw_workbook **wb, pl_error *err)
+{
+    pl_status st = pl_afile_reserve(af, path, err);
+    if (st != PL_OK)
+        return st;
+    *wb = workbook_new(af->tmp_path);
+    if (!*wb) {
+        pl_afile_abort(af);
+        return pl_error_set(err, PL_EIO, path, "cannot create the workbook");
+    }
+    workbook_add_worksheet(*wb, "Model Parameters");
+    return PL_OK;
+}
+
 static pl_status write_system_a(const char *dir, const char *model, int serial, const char *when, int tracks,
                                 const track_shape *t, unsigned seed, pl_error *err)
 {
     char path[PL_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s_%d_TEST DATA_%s.xlsx", dir, model, serial, when);
     pl_afile af;
-    pl_status st = pl_afile_reserve(&af, path, err);
+    lxw_workbook *wb;
+    pl_status st = open_book(path, &af, &wb, err);
     if (st != PL_OK)
         return st;
-    lxw_workbook *wb = workbook_new(af.tmp_path);
-    if (!wb) {
-        pl_afile_abort(&af);
-        return pl_error_set(err, PL_EIO, path, "cannot create the workbook");
-    }
-    workbook_add_worksheet(wb, "Model Parameters");
     for (int k = 1; k <= tracks; k++) {
         char untrim[32], trim[32];
         snprintf(untrim, sizeof untrim, "SEC1 TRK%d 0", k);
@@ -144,15 +154,10 @@ static pl_status write_system_b(const char *dir, const char *model, int serial, 
     char path[PL_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s_%d_TA_Test Data_%sTrimmed Correct.xlsx", dir, model, serial, when);
     pl_afile af;
-    pl_status st = pl_afile_reserve(&af, path, err);
+    lxw_workbook *wb;
+    pl_status st = open_book(path, &af, &wb, err);
     if (st != PL_OK)
         return st;
-    lxw_workbook *wb = workbook_new(af.tmp_path);
-    if (!wb) {
-        pl_afile_abort(&af);
-        return pl_error_set(err, PL_EIO, path, "cannot create the workbook");
-    }
-    workbook_add_worksheet(wb, "Model Parameters");
     system_b_sheet(wb, "Lin Error", 3864, false, t, seed);
     system_b_sheet(wb, "test", 3507, true, t, seed + 7);
     workbook_add_worksheet(wb, "Trim Parameters");
