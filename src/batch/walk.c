@@ -103,12 +103,8 @@ static pl_status walk_dir(walk_state *w, const char *dir, const char *rel_prefix
 {
     if (depth > 64)
         return PL_OK;
-    DIR *d = opendir(dir);
-    if (!d)
-        return pl_error_errno(err, PL_EIO, dir, "cannot read folder");
     /* Sorted traversal so that the order (and so a shard's contents) does not depend on the filesystem. */
     struct dirent **names = NULL;
-    closedir(d);
     int n = scandir(dir, &names, NULL, alphasort);
     if (n < 0)
         return pl_error_errno(err, PL_EIO, dir, "cannot read folder");
