@@ -1,7 +1,8 @@
-/* Streams one worksheet part: expat parses in 64 KiB chunks and the parser pauses after every row that has cells,
- * so memory is one row (its cells and their text) whatever the sheet's size or its <dimension> claims.
- * Rows and cells without an r attribute are placed by order; cells out of column order are sorted. */
+/* Streams one worksheet part through the pull tokenizer (xtok.c), one row per call, so memory is one row (its cells
+ * and their text) plus the tokenizer's buffer whatever the sheet's size or its <dimension> claims. Rows and cells
+ * without an r attribute are placed by order; cells out of column order are sorted. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "io/xlsx/xlsx_internal.h"
@@ -12,9 +13,11 @@
 #define MAX_TEXT (32u << 20)
 #define DAYS_1904 1462.0 /* 1904-01-01 is serial 1462 in the 1900 system */
 
+/* The t attribute of a cell; anything unknown reads as a number, as before. */
+enum cell_kind { K_NUMBER, K_SHARED, K_STR, K_INLINE, K_BOOL, K_ERROR, K_DATE };
+
 typedef struct xsheet {
-    xml_run *run;
-    xml_run storage;
+    xtok tok;
     pl_workbook *wb;
     xlsx_book *xb;
     pl_error *err;
@@ -27,7 +30,7 @@ typedef struct xsheet {
     /* the cell being read */
     bool in_cell;
     uint32_t col;
-    char type[12];
+    enum cell_kind kind;
     uint32_t style;
     bool in_v, have_v, have_is;
     int in_is, in_t, in_rph;
@@ -40,10 +43,22 @@ typedef struct xsheet {
     bool row_ready;
 } xsheet;
 
-static void fail_oom(xsheet *x, const char *what)
+static pl_status sheet_fail(xsheet *x, pl_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static pl_status sheet_fail(xsheet *x, pl_status code, const char *fmt, ...)
 {
-    xml_fail(x->run, x->err && x->err->code ? x->err->code : PL_ENOMEM, "%s: %s", what,
-             x->err ? x->err->msg : "out of memory");
+    char msg[PL_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return pl_error_set(x->err, code, x->wb->path, "%s", msg);
+}
+
+/* An allocation failed (the allocator filled err): say what it was for. */
+static pl_status fail_oom(xsheet *x, const char *what)
+{
+    return sheet_fail(x, x->err && x->err->code ? x->err->code : PL_ENOMEM, "%s: %s", what,
+                      x->err ? x->err->msg : "out of memory");
 }
 
 static uint32_t parse_u32(const char *s, bool *ok)
@@ -54,11 +69,24 @@ static uint32_t parse_u32(const char *s, bool *ok)
     return (uint32_t)v;
 }
 
-static void start_row(xsheet *x, const char **atts)
+/* An attribute value (not NUL-terminated) read as strtoul would read the whole value. */
+static uint32_t attr_u32(const char *v, uint32_t n, bool *ok)
 {
-    const char *r = xml_attr(atts, "r", false);
+    char tmp[32];
+    *ok = false;
+    if (n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, v, n);
+    tmp[n] = '\0';
+    return parse_u32(tmp, ok);
+}
+
+static void start_row(xsheet *x)
+{
+    uint32_t rn = 0;
+    const char *r = xt_attr_get(&x->tok, "r", &rn);
     bool ok = false;
-    uint32_t v = r ? parse_u32(r, &ok) : 0;
+    uint32_t v = r ? attr_u32(r, rn, &ok) : 0;
     x->row = ok && v >= 1 ? v - 1 : (uint32_t)(x->last_row + 1);
     x->in_row = true;
     x->next_col = 0;
@@ -67,222 +95,185 @@ static void start_row(xsheet *x, const char **atts)
     x->arena.len = 0;
 }
 
-static void start_cell(xsheet *x, const char **atts)
+static enum cell_kind kind_of(const char *t, uint32_t n)
+{
+    if (n == 1)
+        return t[0] == 's' ? K_SHARED : t[0] == 'b' ? K_BOOL : t[0] == 'e' ? K_ERROR : t[0] == 'd' ? K_DATE : K_NUMBER;
+    if (n == 3 && !memcmp(t, "str", 3))
+        return K_STR;
+    if (n == 9 && !memcmp(t, "inlineStr", 9))
+        return K_INLINE;
+    return K_NUMBER;
+}
+
+/* The column of a reference like "AB12" or "$AB$12". */
+static pl_status cell_column(xsheet *x, const char *r, uint32_t n)
+{
+    uint32_t k = 0;
+    while (k < n && (r[k] == '$' || (r[k] >= 'A' && r[k] <= 'Z') || (r[k] >= 'a' && r[k] <= 'z')))
+        k++;
+    bool lead = n && r[0] == '$';
+    long c = k > lead ? pl_column_from_letters(r + lead, k - lead - (r[k - 1] == '$')) : -1;
+    if (c < 0)
+        return sheet_fail(x, PL_EFORMAT, "sheet '%s' has a cell with a bad reference '%.*s'", x->name,
+                          (int)(n > 40 ? 40 : n), r);
+    x->col = (uint32_t)c;
+    return PL_OK;
+}
+
+static pl_status start_cell(xsheet *x)
 {
     const char *r = NULL, *t = NULL, *s = NULL;
-    for (size_t i = 0; atts[i]; i += 2) { /* one pass; only unprefixed one-letter names matter */
-        const char *a = atts[i];
-        if (a[0] && !a[1]) {
-            if (a[0] == 'r')
-                r = atts[i + 1];
-            else if (a[0] == 't')
-                t = atts[i + 1];
-            else if (a[0] == 's')
-                s = atts[i + 1];
-        }
+    uint32_t rn = 0, tn = 0, sn = 0;
+    for (uint32_t i = 0; i < x->tok.n_attrs; i++) { /* one pass; only unprefixed one-letter names matter */
+        const xt_attr *a = &x->tok.attrs[i];
+        if (a->nlen != 1)
+            continue;
+        if (a->name[0] == 'r')
+            r = a->val, rn = a->vlen;
+        else if (a->name[0] == 't')
+            t = a->val, tn = a->vlen;
+        else if (a->name[0] == 's')
+            s = a->val, sn = a->vlen;
     }
     x->col = x->next_col;
     if (r) {
-        size_t k = 0;
-        while (r[k] == '$' || (r[k] >= 'A' && r[k] <= 'Z') || (r[k] >= 'a' && r[k] <= 'z'))
-            k++;
-        long c = pl_column_from_letters(r + (r[0] == '$'), k - (r[0] == '$') - (k && r[k - 1] == '$'));
-        if (c < 0) {
-            xml_fail(x->run, PL_EFORMAT, "sheet '%s' has a cell with a bad reference '%s'", x->name, r);
-            return;
-        }
-        x->col = (uint32_t)c;
+        pl_status st = cell_column(x, r, rn);
+        if (st)
+            return st;
     }
-    if (x->col >= MAX_COL) {
-        xml_fail(x->run, PL_EFORMAT, "sheet '%s' has a cell beyond column XFD", x->name);
-        return;
+    if (x->col >= MAX_COL)
+        return sheet_fail(x, PL_EFORMAT, "sheet '%s' has a cell beyond column XFD", x->name);
+    x->kind = t ? kind_of(t, tn) : K_NUMBER;
+    x->style = 0;
+    if (s) { /* digits only in practice; anything else reads as "no date style" */
+        uint64_t v = 0;
+        uint32_t i = 0;
+        for (; i < sn && s[i] >= '0' && s[i] <= '9' && v <= UINT32_MAX; i++)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        x->style = i == sn && v <= UINT32_MAX ? (uint32_t)v : UINT32_MAX;
     }
-    size_t tn = t ? strlen(t) : 0;
-    if (tn >= sizeof x->type)
-        tn = sizeof x->type - 1;
-    memcpy(x->type, t ? t : "", tn);
-    x->type[tn] = '\0';
-    bool ok;
-    x->style = s ? parse_u32(s, &ok) : 0;
     x->in_cell = true;
     x->have_v = x->have_is = false;
     x->val.len = 0;
+    return PL_OK;
 }
 
-static void on_start(void *user, const XML_Char *name, const XML_Char **atts)
+static pl_status on_start(xsheet *x)
 {
-    xsheet *x = user;
-    xml_tick(x->run);
-    const char *l = xml_local(name);
+    const char *l = x->tok.local;
+    uint32_t n = x->tok.llen;
     if (x->in_cell) {
-        if (!strcmp(l, "v")) {
+        if (n == 1 && l[0] == 'v') {
             x->in_v = true;
             x->have_v = true;
-        } else if (!strcmp(l, "is")) {
+        } else if (n == 2 && l[0] == 'i' && l[1] == 's') {
             x->in_is++;
             x->have_is = true;
-        } else if (!strcmp(l, "t"))
+        } else if (n == 1 && l[0] == 't')
             x->in_t++;
-        else if (!strcmp(l, "rPh"))
+        else if (n == 3 && !memcmp(l, "rPh", 3))
             x->in_rph++;
-    } else if (!strcmp(l, "c") && x->in_row)
-        start_cell(x, atts);
-    else if (!strcmp(l, "row"))
-        start_row(x, atts);
+    } else if (n == 1 && l[0] == 'c' && x->in_row)
+        return start_cell(x);
+    else if (n == 3 && !memcmp(l, "row", 3))
+        start_row(x);
+    return PL_OK;
 }
 
 /* Room for one more cell in the row. */
-static bool push_cell(xsheet *x, pl_cell cell)
+static pl_status push_cell(xsheet *x, pl_cell cell)
 {
-    if (x->n >= MAX_ROW_CELLS) {
-        xml_fail(x->run, PL_ELIMIT, "sheet '%s' row %u has more than %u cells", x->name, x->row + 1, MAX_ROW_CELLS);
-        return false;
-    }
+    if (x->n >= MAX_ROW_CELLS)
+        return sheet_fail(x, PL_ELIMIT, "sheet '%s' row %u has more than %u cells", x->name, x->row + 1,
+                          MAX_ROW_CELLS);
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 64;
         pl_cell *g = pl_realloc(x->cells, cap * sizeof *g, "row cells", x->err);
-        if (!g) {
-            fail_oom(x, "row cells");
-            return false;
-        }
+        if (!g)
+            return fail_oom(x, "row cells");
         x->cells = g;
         x->cap = cap;
     }
     if (x->n && x->cells[x->n - 1].col >= cell.col)
         x->unordered = true;
     x->cells[x->n++] = cell;
-    return true;
+    return PL_OK;
 }
 
 /* Appends text to the row arena and pushes a text-like cell pointing at it (by offset, fixed at row end). */
-static void push_text(xsheet *x, pl_cell_type type, const char *s, size_t n, bool unescape)
+static pl_status push_text(xsheet *x, pl_cell_type type, const char *s, size_t n, bool unescape)
 {
     size_t at = x->arena.len;
-    if (xbuf_append(&x->arena, s, n, x->err)) {
-        fail_oom(x, "cell text");
-        return;
-    }
+    if (xbuf_append(&x->arena, s, n, x->err))
+        return fail_oom(x, "cell text");
     if (unescape)
         xbuf_unescape_from(&x->arena, at);
     size_t len = x->arena.len - at;
-    if (xbuf_append(&x->arena, "", 1, x->err)) { /* keep a NUL after each text */
-        fail_oom(x, "cell text");
-        return;
-    }
-    push_cell(x, (pl_cell){.type = type, .col = x->col, .number = (double)at, .len = (uint32_t)len});
+    if (xbuf_append(&x->arena, "", 1, x->err)) /* keep a NUL after each text */
+        return fail_oom(x, "cell text");
+    return push_cell(x, (pl_cell){.type = type, .col = x->col, .number = (double)at, .len = (uint32_t)len});
 }
 
-static void push_shared(xsheet *x)
+static pl_status push_shared(xsheet *x)
 {
     bool ok;
     uint32_t idx = parse_u32(x->val.data, &ok);
-    if (!ok) {
-        xml_fail(x->run, PL_EFORMAT, "sheet '%s' cell in row %u has a bad shared-string index '%.20s'", x->name,
-                 x->row + 1, x->val.data);
-        return;
-    }
+    if (!ok)
+        return sheet_fail(x, PL_EFORMAT, "sheet '%s' cell in row %u has a bad shared-string index '%.20s'", x->name,
+                          x->row + 1, x->val.data);
     size_t at = x->arena.len;
     pl_status st = xsst_get(x->xb->sst, idx, &x->arena, x->err);
-    if (st) {
-        xml_fail(x->run, st, "%s", x->err ? x->err->msg : "bad shared string");
-        return;
-    }
+    if (st)
+        return sheet_fail(x, st, "%s", x->err ? x->err->msg : "bad shared string");
     size_t len = x->arena.len - at;
-    if (xbuf_append(&x->arena, "", 1, x->err)) {
-        fail_oom(x, "cell text");
-        return;
-    }
-    push_cell(x, (pl_cell){.type = PL_CELL_TEXT, .col = x->col, .number = (double)at, .len = (uint32_t)len});
+    if (xbuf_append(&x->arena, "", 1, x->err))
+        return fail_oom(x, "cell text");
+    return push_cell(x, (pl_cell){.type = PL_CELL_TEXT, .col = x->col, .number = (double)at, .len = (uint32_t)len});
 }
 
-/* Clinger's fast path: at most 15 significant digits and a power of ten up to 22 are exact doubles, so one IEEE
- * multiply or divide rounds correctly, exactly as strtod would. Anything else goes to strtod. */
-static bool fast_number(const char *v, double *out)
+static pl_status push_number(xsheet *x)
 {
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    const char *p = v;
-    bool neg = *p == '-';
-    p += neg;
-    uint64_t m = 0;
-    int digits = 0, frac = 0;
-    bool dot = false, any = false;
-    for (;; p++) {
-        if (*p >= '0' && *p <= '9') {
-            any = true;
-            if (m == 0 && *p == '0') {
-                frac += dot; /* leading zeros: only scale */
-                continue;
-            }
-            if (++digits > 15)
-                return false;
-            m = m * 10 + (uint64_t)(*p - '0');
-            frac += dot;
-        } else if (*p == '.' && !dot)
-            dot = true;
-        else
-            break;
-    }
-    if (*p || !any || frac > 22)
-        return false;
-    double d = (double)m / pow10[frac];
-    *out = neg ? -d : d;
-    return true;
-}
-
-static void push_number(xsheet *x, const char *v)
-{
-    char *end = NULL;
     double d;
-    if (!fast_number(v, &d)) {
-        d = strtod(v, &end);
-        while (*end == ' ')
-            end++;
-    }
-    if (end && (end == v || *end)) {
-        push_text(x, PL_CELL_TEXT, v, strlen(v), false); /* not a number: keep what the file says */
-        return;
-    }
+    if (!xlsx_parse_number(x->val.data, x->val.len, &d)) /* not a number: keep what the file says */
+        return push_text(x, PL_CELL_TEXT, x->val.data, x->val.len, false);
     const xstyles *st = &x->xb->styles;
-    if (x->style < st->n_xf && st->xf_is_date[x->style] && isfinite(d)) {
-        push_cell(x, (pl_cell){.type = PL_CELL_DATE, .col = x->col, .number = x->wb->date1904 ? d + DAYS_1904 : d});
-        return;
-    }
-    push_cell(x, (pl_cell){.type = PL_CELL_NUMBER, .col = x->col, .number = d});
+    if (x->style < st->n_xf && st->xf_is_date[x->style] && isfinite(d))
+        return push_cell(x,
+                         (pl_cell){.type = PL_CELL_DATE, .col = x->col, .number = x->wb->date1904 ? d + DAYS_1904 : d});
+    return push_cell(x, (pl_cell){.type = PL_CELL_NUMBER, .col = x->col, .number = d});
 }
 
 /* Turns the collected cell into a typed cell. An absent or empty <v> is an empty cell (as Excel and openpyxl). */
-static void end_cell(xsheet *x)
+static pl_status end_cell(xsheet *x)
 {
     x->in_cell = false;
     x->next_col = x->col + 1;
-    const char *t = x->type;
     const char *v = x->val.data ? x->val.data : "";
-    if (!strcmp(t, "inlineStr")) {
-        if (x->have_is)
-            push_text(x, PL_CELL_TEXT, v, x->val.len, true);
-        return;
-    }
+    if (x->kind == K_INLINE)
+        return x->have_is ? push_text(x, PL_CELL_TEXT, v, x->val.len, true) : PL_OK;
     if (!x->have_v || x->val.len == 0)
-        return;
-    if (!strcmp(t, "s"))
-        push_shared(x);
-    else if (!strcmp(t, "str"))
-        push_text(x, PL_CELL_TEXT, v, x->val.len, false);
-    else if (!strcmp(t, "b"))
-        push_cell(x, (pl_cell){.type = PL_CELL_BOOL,
-                               .col = x->col,
-                               .number = (!strcmp(v, "1") || !strcmp(v, "true")) ? 1.0 : 0.0});
-    else if (!strcmp(t, "e"))
-        push_text(x, PL_CELL_ERROR, v, x->val.len, false);
-    else if (!strcmp(t, "d")) {
+        return PL_OK;
+    switch (x->kind) {
+    case K_SHARED:
+        return push_shared(x);
+    case K_STR:
+        return push_text(x, PL_CELL_TEXT, v, x->val.len, false);
+    case K_BOOL:
+        return push_cell(x, (pl_cell){.type = PL_CELL_BOOL,
+                                      .col = x->col,
+                                      .number = (!strcmp(v, "1") || !strcmp(v, "true")) ? 1.0 : 0.0});
+    case K_ERROR:
+        return push_text(x, PL_CELL_ERROR, v, x->val.len, false);
+    case K_DATE: {
         double days;
         if (xlsx_iso_to_days(v, &days))
-            push_cell(x, (pl_cell){.type = PL_CELL_DATE, .col = x->col, .number = days});
-        else
-            push_text(x, PL_CELL_TEXT, v, x->val.len, false);
-    } else
-        push_number(x, v);
+            return push_cell(x, (pl_cell){.type = PL_CELL_DATE, .col = x->col, .number = days});
+        return push_text(x, PL_CELL_TEXT, v, x->val.len, false);
+    }
+    default:
+        return push_number(x);
+    }
 }
 
 /* Stable insertion sort by column; of cells sharing a column the last one wins (as a later write would). */
@@ -322,40 +313,38 @@ static void end_row(xsheet *x)
         }
     }
     x->row_ready = true;
-    XML_StopParser(x->run->parser, XML_TRUE);
 }
 
-static void on_end(void *user, const XML_Char *name)
+static pl_status on_end(xsheet *x)
 {
-    xsheet *x = user;
-    xml_tick(x->run);
-    const char *l = xml_local(name);
+    const char *l = x->tok.local;
+    uint32_t n = x->tok.llen;
     if (x->in_cell) {
-        if (!strcmp(l, "v"))
+        if (n == 1 && l[0] == 'v')
             x->in_v = false;
-        else if (!strcmp(l, "is") && x->in_is)
+        else if (n == 2 && l[0] == 'i' && l[1] == 's' && x->in_is)
             x->in_is--;
-        else if (!strcmp(l, "t") && x->in_t)
+        else if (n == 1 && l[0] == 't' && x->in_t)
             x->in_t--;
-        else if (!strcmp(l, "rPh") && x->in_rph)
+        else if (n == 3 && !memcmp(l, "rPh", 3) && x->in_rph)
             x->in_rph--;
-        else if (!strcmp(l, "c"))
-            end_cell(x);
-    } else if (!strcmp(l, "row") && x->in_row)
+        else if (n == 1 && l[0] == 'c')
+            return end_cell(x);
+    } else if (n == 3 && !memcmp(l, "row", 3) && x->in_row)
         end_row(x);
+    return PL_OK;
 }
 
-static void on_text(void *user, const XML_Char *s, int len)
+static pl_status on_text(xsheet *x)
 {
-    xsheet *x = user;
-    xml_tick(x->run);
     if (!x->in_cell)
-        return;
+        return PL_OK;
     bool inline_text = x->in_is && x->in_t && !x->in_rph;
-    bool value = x->in_v && !x->in_is && strcmp(x->type, "inlineStr");
-    if ((inline_text || value) && xbuf_append(&x->val, s, (size_t)len, x->err))
-        xml_fail(x->run, x->err ? x->err->code : PL_ELIMIT, "sheet '%s' row %u: %s", x->name, x->row + 1,
-                 x->err ? x->err->msg : "cell text too long");
+    bool value = x->in_v && !x->in_is && x->kind != K_INLINE;
+    if ((inline_text || value) && xbuf_append(&x->val, x->tok.text, x->tok.tlen, x->err))
+        return sheet_fail(x, x->err ? x->err->code : PL_ELIMIT, "sheet '%s' row %u: %s", x->name, x->row + 1,
+                          x->err ? x->err->msg : "cell text too long");
+    return PL_OK;
 }
 
 pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *err)
@@ -376,7 +365,6 @@ pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *
     xsheet *x = pl_calloc(1, sizeof *x, "sheet reader", err);
     if (!x)
         return err ? err->code : PL_ENOMEM;
-    x->run = &x->storage;
     x->wb = wb;
     x->xb = xb;
     x->err = err;
@@ -385,17 +373,22 @@ pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *
     x->val.max = MAX_TEXT;
     x->arena.max = 4 * (size_t)MAX_TEXT;
     s->impl = x;
-    return xml_begin(x->run, xb->zip, wb->path, &wb->limits, part, x, on_start, on_end, on_text, err);
+    char label[600];
+    snprintf(label, sizeof label, "sheet '%s' (part '%s')", name, part);
+    return xt_open(&x->tok, xb->zip, wb->path, &wb->limits, part, label, err);
 }
 
 pl_status xlsx_sheet_next(pl_sheet *s, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err)
 {
     xsheet *x = s->impl;
     x->err = err;
-    x->run->err = err;
+    x->tok.err = err;
     x->row_ready = false;
     while (!x->row_ready) {
-        pl_status st = xml_pump(x->run);
+        xt_kind kind;
+        pl_status st = xt_next(&x->tok, &kind);
+        if (!st)
+            st = kind == XT_TEXT ? on_text(x) : kind == XT_START ? on_start(x) : on_end(x);
         if (st)
             return st;
     }
@@ -410,7 +403,7 @@ void xlsx_sheet_close(pl_sheet *s)
     xsheet *x = s->impl;
     if (!x)
         return;
-    xml_end(x->run);
+    xt_close(&x->tok);
     xbuf_free(&x->val);
     xbuf_free(&x->arena);
     pl_free(x->cells);

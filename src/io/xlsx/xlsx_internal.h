@@ -71,6 +71,53 @@ static inline void xml_tick(xml_run *r)
     r->last_event = r->fed;
 }
 
+/* ---- a streaming pull tokenizer for the big parts: worksheets and shared strings (xtok.c) ----
+ * Fed the inflated bytes of one zip entry through a buffer that holds the unconsumed tail of the last read (a tag,
+ * comment, PI or CDATA section must fit in XT_MAX_TOKEN; text is streamed in pieces, so its size is not bounded
+ * here). Checks well-formedness (nesting, names, attributes, references, UTF-8, characters) and reports the first
+ * problem as one line naming the file and the label given to xt_open. Event data point into the buffer and stay
+ * valid until the next xt_next. */
+#define XT_MAX_TOKEN (32u << 20)
+#define XT_MAX_DEPTH 256u
+#define XT_MAX_ATTRS 1024u
+typedef enum xt_kind { XT_START = 1, XT_END, XT_TEXT } xt_kind;
+typedef struct xt_attr {
+    const char *name, *val; /* name as written (maybe prefixed), value decoded; neither NUL-terminated */
+    uint32_t nlen, vlen;
+    bool decode; /* internal: the raw value holds references or white space to normalise */
+} xt_attr;
+typedef struct xtok {
+    xz_stream zs;
+    bool opened, eof;
+    char *buf;
+    size_t cap, pos, end;
+    uint64_t line; /* 1-based line of pos, for messages */
+    /* element stack: names as written, for matching end tags */
+    char *names;
+    size_t names_len, names_cap;
+    uint32_t offs[XT_MAX_DEPTH + 1];
+    uint32_t depth;
+    bool seen_root, pending_end, started;
+    /* the event */
+    xt_kind kind;
+    pl_status status; /* of the first error */
+    const char *name, *local; /* START/END: qualified name as written, and its part after any prefix */
+    uint32_t nlen, llen;
+    xt_attr *attrs; /* START */
+    uint32_t n_attrs, attrs_cap;
+    const char *text; /* TEXT: decoded bytes */
+    size_t tlen;
+    pl_error *err;
+    char label[640]; /* "sheet 'Data' (part 'xl/worksheets/sheet1.xml')" */
+} xtok;
+pl_status xt_open(xtok *t, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part,
+                  const char *label, pl_error *err);
+/* The next event (PL_OK and *kind), PL_DONE after the root element closed and the input ended, or an error. */
+pl_status xt_next(xtok *t, xt_kind *kind);
+void xt_close(xtok *t);
+/* An unprefixed attribute of the current START element, or NULL (sets *n). */
+const char *xt_attr_get(const xtok *t, const char *name, uint32_t *n);
+
 /* ---- growing byte buffer charged to the budget ---- */
 typedef struct xbuf {
     char *data;
@@ -134,6 +181,10 @@ typedef struct xlsx_book {
 pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *err);
 pl_status xlsx_sheet_next(pl_sheet *s, uint32_t *row_index, const pl_cell **cells, uint32_t *n, pl_error *err);
 void xlsx_sheet_close(pl_sheet *s);
+
+/* A cell's number text (NUL-terminated at s[n]) as strtod reads it, allowing trailing spaces; false if it is not
+ * a number (xnum.c). */
+bool xlsx_parse_number(const char *s, size_t n, double *out);
 
 /* Parses an ISO 8601 date/time ("2021-01-02T03:04:05.5Z") into days since 1899-12-30; false if it is not one. */
 bool xlsx_iso_to_days(const char *s, double *days);
