@@ -72,6 +72,14 @@ static uint32_t parse_u32(const char *s, bool *ok)
 /* An attribute value (not NUL-terminated) read as strtoul would read the whole value. */
 static uint32_t attr_u32(const char *v, uint32_t n, bool *ok)
 {
+    uint64_t d = 0;
+    uint32_t i = 0;
+    for (; i < n && i < 10 && v[i] >= '0' && v[i] <= '9'; i++) /* the usual case: plain digits */
+        d = d * 10 + (uint64_t)(v[i] - '0');
+    if (i == n && n && d <= UINT32_MAX) {
+        *ok = true;
+        return (uint32_t)d;
+    }
     char tmp[32];
     *ok = false;
     if (n >= sizeof tmp)
@@ -159,10 +167,8 @@ static pl_status start_cell(xsheet *x)
     return PL_OK;
 }
 
-static pl_status on_start(xsheet *x)
+static pl_status on_start(xsheet *x, const char *l, uint32_t n)
 {
-    const char *l = x->tok.local;
-    uint32_t n = x->tok.llen;
     if (x->in_cell) {
         if (n == 1 && l[0] == 'v') {
             x->in_v = true;
@@ -315,10 +321,8 @@ static void end_row(xsheet *x)
     x->row_ready = true;
 }
 
-static pl_status on_end(xsheet *x)
+static pl_status on_end(xsheet *x, const char *l, uint32_t n)
 {
-    const char *l = x->tok.local;
-    uint32_t n = x->tok.llen;
     if (x->in_cell) {
         if (n == 1 && l[0] == 'v')
             x->in_v = false;
@@ -335,16 +339,46 @@ static pl_status on_end(xsheet *x)
     return PL_OK;
 }
 
-static pl_status on_text(xsheet *x)
+static pl_status on_text(xsheet *x, const char *text, size_t len)
 {
     if (!x->in_cell)
         return PL_OK;
     bool inline_text = x->in_is && x->in_t && !x->in_rph;
     bool value = x->in_v && !x->in_is && x->kind != K_INLINE;
-    if ((inline_text || value) && xbuf_append(&x->val, x->tok.text, x->tok.tlen, x->err))
+    if ((inline_text || value) && xbuf_append(&x->val, text, len, x->err))
         return sheet_fail(x, x->err ? x->err->code : PL_ELIMIT, "sheet '%s' row %u: %s", x->name, x->row + 1,
                           x->err ? x->err->msg : "cell text too long");
     return PL_OK;
+}
+
+/* Inside a cell, children like <v>12.5</v> are taken in one step (xt_simple_child), with the same effect as their
+ * three events. */
+static pl_status simple_children(xsheet *x)
+{
+    const char *l, *text;
+    uint32_t n;
+    size_t len;
+    while (x->in_cell && xt_simple_child(&x->tok, &l, &n, &text, &len)) {
+        pl_status st = on_start(x, l, n);
+        if (!st)
+            st = on_text(x, text, len);
+        if (!st)
+            st = on_end(x, l, n);
+        if (st)
+            return st;
+    }
+    return PL_OK;
+}
+
+static pl_status on_event(xsheet *x, xt_kind kind)
+{
+    const xtok *t = &x->tok;
+    if (kind == XT_TEXT)
+        return on_text(x, t->text, t->tlen);
+    if (kind == XT_END)
+        return on_end(x, t->local, t->llen);
+    pl_status st = on_start(x, t->local, t->llen);
+    return st ? st : simple_children(x);
 }
 
 pl_status xlsx_sheet_open(pl_workbook *wb, pl_sheet *s, size_t sheet, pl_error *err)
@@ -388,7 +422,7 @@ pl_status xlsx_sheet_next(pl_sheet *s, uint32_t *row_index, const pl_cell **cell
         xt_kind kind;
         pl_status st = xt_next(&x->tok, &kind);
         if (!st)
-            st = kind == XT_TEXT ? on_text(x) : kind == XT_START ? on_start(x) : on_end(x);
+            st = on_event(x, kind);
         if (st)
             return st;
     }

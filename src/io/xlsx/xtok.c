@@ -304,10 +304,15 @@ static enum step_result outside_text(xtok *t)
 }
 
 /* Skips white space from *p, counting lines; false if it reached the end of the buffer. */
-static bool skip_ws(xtok *t, size_t *p, bool *any)
+static inline bool skip_ws(xtok *t, size_t *p, bool *any)
 {
     const char *b = t->buf;
     size_t q = *p;
+    if (q < t->end && !is_ws(b[q])) { /* the common case: nothing to skip */
+        if (any)
+            *any = false;
+        return true;
+    }
     while (q < t->end && is_ws(b[q]))
         t->line += b[q++] == '\n';
     if (any)
@@ -317,7 +322,7 @@ static bool skip_ws(xtok *t, size_t *p, bool *any)
 }
 
 /* Checks an attribute value (between its quotes); *decode when it holds references or white space to normalise. */
-static enum step_result check_value(xtok *t, const char *v, size_t n, bool *decode)
+static inline enum step_result check_value(xtok *t, const char *v, size_t n, bool *decode)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char k = g_attr_cls[(unsigned char)v[i]];
@@ -394,27 +399,29 @@ static enum step_result add_attr(xtok *t, const char *name, uint32_t nlen, const
     return R_EVENT;
 }
 
-static void set_name(xtok *t, const char *name, uint32_t n)
+/* Scans a name at *p; 0 if none starts there, else its length (the end of the buffer may cut it: check *p).
+ * *local: where the part after the last ':' starts. */
+static inline size_t scan_name(const xtok *t, size_t *p, size_t *local)
+{
+    const unsigned char *b = (const unsigned char *)t->buf;
+    size_t q = *p, l = q;
+    if (q >= t->end || !g_name_start[b[q]])
+        return 0;
+    for (; q < t->end && g_name_char[b[q]]; q++)
+        if (b[q] == ':')
+            l = q + 1;
+    size_t n = q - *p;
+    *p = q;
+    *local = l;
+    return n;
+}
+
+static void set_name(xtok *t, const char *name, uint32_t n, size_t local)
 {
     t->name = name;
     t->nlen = n;
-    const char *colon = memrchr(name, ':', n);
-    t->local = colon ? colon + 1 : name;
+    t->local = t->buf + local;
     t->llen = (uint32_t)(name + n - t->local);
-}
-
-/* Scans a name at *p; 0 if none starts there, else its length (the end of the buffer may cut it: check *p). */
-static size_t scan_name(const xtok *t, size_t *p)
-{
-    const unsigned char *b = (const unsigned char *)t->buf;
-    size_t q = *p;
-    if (q >= t->end || !g_name_start[b[q]])
-        return 0;
-    while (q < t->end && g_name_char[b[q]])
-        q++;
-    size_t n = q - *p;
-    *p = q;
-    return n;
 }
 
 /* Attributes from *p up to '>' or "/>". */
@@ -436,7 +443,7 @@ static enum step_result attributes(xtok *t, size_t *p, bool *empty)
             *p = q + 1 + *empty;
             return R_EVENT;
         }
-        size_t a = q, an = scan_name(t, &q);
+        size_t a = q, local, an = scan_name(t, &q, &local);
         if (!ws || !an)
             return fail(t, "a malformed tag");
         if (q == t->end || !skip_ws(t, &q, NULL))
@@ -448,14 +455,24 @@ static enum step_result attributes(xtok *t, size_t *p, bool *empty)
             return R_MORE;
         if (b[q] != '"' && b[q] != '\'')
             return fail(t, "an attribute value without quotes");
-        const char *close = memchr(b + q + 1, b[q], t->end - q - 1);
-        if (!close)
-            return R_MORE;
-        size_t v = q + 1, vn = (size_t)(close - (b + v));
-        bool decode = false;
         if (an > MAX_NAME)
             return fail(t, "an attribute name longer than 1024 bytes");
-        enum step_result r = check_value(t, b + v, vn, &decode);
+        char quote = b[q];
+        size_t v = q + 1, z = v;
+        while (z < t->end && !g_attr_cls[(unsigned char)b[z]]) /* plain bytes: the common value */
+            z++;
+        if (z == t->end)
+            return R_MORE;
+        bool decode = false;
+        enum step_result r = R_EVENT;
+        if (b[z] != quote) { /* something to check or decode before the closing quote */
+            const char *close = memchr(b + z, quote, t->end - z);
+            if (!close)
+                return R_MORE;
+            z = (size_t)(close - b);
+            r = check_value(t, b + v, z - v, &decode);
+        }
+        size_t vn = z - v;
         if (r == R_EVENT)
             r = add_attr(t, b + a, (uint32_t)an, b + v, (uint32_t)vn, decode);
         if (r != R_EVENT)
@@ -466,7 +483,7 @@ static enum step_result attributes(xtok *t, size_t *p, bool *empty)
 
 static enum step_result start_tag(xtok *t)
 {
-    size_t p = t->pos + 1, n = scan_name(t, &p);
+    size_t p = t->pos + 1, local, n = scan_name(t, &p, &local);
     if (!n)
         return p >= t->end ? R_MORE : fail(t, "'<' not followed by a name");
     if (p == t->end)
@@ -503,7 +520,7 @@ static enum step_result start_tag(xtok *t)
     }
     t->seen_root = true;
     t->pending_end = empty;
-    set_name(t, name, (uint32_t)n);
+    set_name(t, name, (uint32_t)n, local);
     t->pos = p;
     t->kind = XT_START;
     return R_EVENT;
@@ -511,7 +528,7 @@ static enum step_result start_tag(xtok *t)
 
 static enum step_result end_tag(xtok *t)
 {
-    size_t p = t->pos + 2, n = scan_name(t, &p);
+    size_t p = t->pos + 2, local, n = scan_name(t, &p, &local);
     if (!n)
         return p >= t->end ? R_MORE : fail(t, "'</' not followed by a name");
     if (p == t->end || !skip_ws(t, &p, NULL))
@@ -527,7 +544,7 @@ static enum step_result end_tag(xtok *t)
     t->depth--;
     t->names_len = top;
     t->offs[t->depth] = top;
-    set_name(t, name, (uint32_t)n);
+    set_name(t, name, (uint32_t)n, local);
     t->pos = p + 1;
     t->kind = XT_END;
     return R_EVENT;
@@ -561,7 +578,7 @@ static enum step_result declaration(xtok *t, const char *d, size_t n)
 
 static enum step_result processing_instruction(xtok *t)
 {
-    size_t p = t->pos + 2, n = scan_name(t, &p);
+    size_t p = t->pos + 2, local, n = scan_name(t, &p, &local);
     if (!n)
         return p >= t->end ? R_MORE : fail(t, "'<?' not followed by a name");
     const char *close = memmem(t->buf + p, t->end - p, "?>", 2);
@@ -780,4 +797,31 @@ const char *xt_attr_get(const xtok *t, const char *name, uint32_t *n)
             return t->attrs[i].val;
         }
     return NULL;
+}
+
+bool xt_simple_child(xtok *t, const char **local, uint32_t *llen, const char **text, size_t *tlen)
+{
+    if (t->pending_end || t->depth == 0 || t->depth == XT_MAX_DEPTH)
+        return false;
+    const unsigned char *q = (const unsigned char *)t->buf + t->pos, *e = (const unsigned char *)t->buf + t->end;
+    if (q >= e || *q != '<')
+        return false;
+    const unsigned char *name = ++q;
+    while (q < e && (*q | 0x20) >= 'a' && (*q | 0x20) <= 'z')
+        q++;
+    size_t n = (size_t)(q - name);
+    if (!n || n > 8 || q >= e || *q != '>')
+        return false;
+    const unsigned char *body = ++q;
+    while (q < e && !g_text_cls[*q])
+        q++;
+    if ((size_t)(e - q) < n + 3 || q[0] != '<' || q[1] != '/' || memcmp(q + 2, name, n) || q[n + 2] != '>')
+        return false;
+    *local = (const char *)name;
+    *llen = (uint32_t)n;
+    *text = (const char *)body;
+    *tlen = (size_t)(q - body);
+    t->n_attrs = 0;
+    t->pos = (size_t)(q + n + 3 - (const unsigned char *)t->buf);
+    return true;
 }
