@@ -112,6 +112,9 @@ typedef struct xtok {
 } xtok;
 pl_status xt_open(xtok *t, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part,
                   const char *label, pl_error *err);
+/* The same with a chosen initial buffer size (tests: tiny buffers put every token across reads). */
+pl_status xt_open_sized(xtok *t, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part,
+                        const char *label, size_t buffer, pl_error *err);
 /* The next event (PL_OK and *kind), PL_DONE after the root element closed and the input ended, or an error. */
 pl_status xt_next(xtok *t, xt_kind *kind);
 void xt_close(xtok *t);

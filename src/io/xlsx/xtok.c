@@ -736,6 +736,7 @@ pl_status xt_next(xtok *t, xt_kind *kind)
                 return st;
         }
         uint64_t line = t->line;
+        bool eof = t->eof;
         enum step_result r = step(t);
         if (r == R_EVENT) {
             t->started = true;
@@ -750,6 +751,8 @@ pl_status xt_next(xtok *t, xt_kind *kind)
         }
         t->line = line; /* R_MORE: the token is scanned again after the read */
         pl_status st = refill(t);
+        if (st == PL_DONE && !eof)
+            continue; /* the input just ended: scan once more knowing that */
         if (st == PL_DONE)
             return finish(t);
         if (st)
@@ -760,6 +763,12 @@ pl_status xt_next(xtok *t, xt_kind *kind)
 pl_status xt_open(xtok *t, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part,
                   const char *label, pl_error *err)
 {
+    return xt_open_sized(t, zip, path, lim, part, label, READ_SIZE, err);
+}
+
+pl_status xt_open_sized(xtok *t, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *part,
+                        const char *label, size_t buffer, pl_error *err)
+{
     pthread_once(&g_once, init_tables);
     memset(t, 0, sizeof *t);
     t->err = err;
@@ -769,10 +778,10 @@ pl_status xt_open(xtok *t, zip_t *zip, const char *path, const pl_workbook_limit
     if (st)
         return st;
     t->opened = true;
-    t->buf = pl_alloc(READ_SIZE, "XML buffer", err);
+    t->cap = buffer < 4 ? 4 : buffer;
+    t->buf = pl_alloc(t->cap, "XML buffer", err);
     if (!t->buf)
         return err ? err->code : PL_ENOMEM;
-    t->cap = READ_SIZE;
     return PL_OK;
 }
 
