@@ -15,10 +15,57 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
 #include "plateau/workbook.h"
 
 static char g_path[2][256];
+
+/* Cell numbers: the fast paths (<= 15 digits; <= 19 digits through the x87 format) must give strtod's bits exactly,
+ * on random numbers of every length, with and without exponents, including the halfway cases near doubles. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    char s[64];
+    for (int i = 0; i < 400000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int digits = 1 + (int)(x % 20), point = (int)((x >> 8) % (uint64_t)(digits + 1)), n = 0;
+        if (x >> 63)
+            s[n++] = '-';
+        uint64_t y = x;
+        for (int k = 0; k < digits; k++) {
+            if (k == point && k)
+                s[n++] = '.';
+            y = y * 6364136223846793005ull + 1442695040888963407ull;
+            s[n++] = (char)('0' + (y >> 60) % 10);
+        }
+        if ((x >> 20) % 4 == 0)
+            n += snprintf(s + n, sizeof s - (size_t)n, "E%d", (int)((x >> 24) % 61) - 30);
+        s[n] = '\0';
+        double want = strtod(s, NULL), got = 0;
+        assert_true(xlsx_parse_number(s, (size_t)n, &got));
+        if (memcmp(&want, &got, sizeof got)) {
+            fprintf(stderr, "%s: strtod %.17g, ours %.17g\n", s, want, got);
+            fail();
+        }
+    }
+    /* Values from real files and the halfway cases: 2^53 + 1 and neighbours, 17-digit dates. */
+    static const char *const fixed[] = {"9007199254740993", "9007199254740995", "45000.00069444445", "0.1", "-0",
+                                        "1.7976931348623157E308", "4.9406564584124654E-324", "123456789012345678.9",
+                                        "  2.5 ", "1e", "abc", "0x10", "inf"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        double got = 0;
+        char *end;
+        double want = strtod(fixed[i], &end);
+        while (*end == ' ')
+            end++;
+        bool number = end != fixed[i] && !*end;
+        assert_int_equal(xlsx_parse_number(fixed[i], strlen(fixed[i]), &got), number);
+        if (number)
+            assert_memory_equal(&want, &got, sizeof got);
+    }
+}
 
 static void test_refs(void **state)
 {
@@ -259,6 +306,7 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_refs),      cmocka_unit_test(test_days),        cmocka_unit_test(test_sheets),
         cmocka_unit_test(test_selection), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_alloc_failures),
     };

@@ -67,8 +67,10 @@ static void dump_named(pl_workbook *wb, size_t i)
         puts("}");
     }
     if (st != PL_DONE) {
+        char line[2048];
+        pl_error_line(&err, line, sizeof line); /* the file and the message */
         printf("{\"s\":%zu,\"error\":", i);
-        put_json_string(err.msg, strlen(err.msg));
+        put_json_string(line, strlen(line));
         puts("}");
     }
     pl_sheet_close(s);
@@ -94,8 +96,10 @@ static void dump_sheet(pl_workbook *wb, size_t i)
             if (!g_quiet)
                 put_cell(i, row->index, &row->cells[k]);
     if (st != PL_DONE) {
+        char line[2048];
+        pl_error_line(&err, line, sizeof line); /* the file and the message */
         printf("{\"s\":%zu,\"error\":", i);
-        put_json_string(err.msg, strlen(err.msg));
+        put_json_string(line, strlen(line));
         puts("}");
     } else {
         uint32_t rows, cols;

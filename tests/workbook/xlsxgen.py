@@ -62,4 +62,4 @@ def put(z, name, content, skip=()):
         return
     with z.open(name, "w", force_zip64=True) as f:
         for chunk in content:
-            f.write(chunk.encode())
+            f.write(chunk if isinstance(chunk, bytes) else chunk.encode())
