@@ -117,6 +117,14 @@ static enum cell_kind kind_of(const char *t, uint32_t n)
 /* The column of a reference like "AB12" or "$AB$12". */
 static pl_status cell_column(xsheet *x, const char *r, uint32_t n)
 {
+    if (n >= 2 && r[0] >= 'A' && r[0] <= 'Z' && r[1] >= '0' && r[1] <= '9') { /* "A12": the usual case */
+        x->col = (uint32_t)(r[0] - 'A');
+        return PL_OK;
+    }
+    if (n >= 3 && r[0] >= 'A' && r[0] <= 'Z' && r[1] >= 'A' && r[1] <= 'Z' && r[2] >= '0' && r[2] <= '9') {
+        x->col = (uint32_t)((r[0] - 'A' + 1) * 26 + (r[1] - 'A'));
+        return PL_OK;
+    }
     uint32_t k = 0;
     while (k < n && (r[k] == '$' || (r[k] >= 'A' && r[k] <= 'Z') || (r[k] >= 'a' && r[k] <= 'z')))
         k++;
@@ -345,7 +353,15 @@ static pl_status on_text(xsheet *x, const char *text, size_t len)
         return PL_OK;
     bool inline_text = x->in_is && x->in_t && !x->in_rph;
     bool value = x->in_v && !x->in_is && x->kind != K_INLINE;
-    if ((inline_text || value) && xbuf_append(&x->val, text, len, x->err))
+    if (!(inline_text || value))
+        return PL_OK;
+    if (x->val.len + len < x->val.cap) { /* the usual case: room already */
+        memcpy(x->val.data + x->val.len, text, len);
+        x->val.len += len;
+        x->val.data[x->val.len] = '\0';
+        return PL_OK;
+    }
+    if (xbuf_append(&x->val, text, len, x->err))
         return sheet_fail(x, x->err ? x->err->code : PL_ELIMIT, "sheet '%s' row %u: %s", x->name, x->row + 1,
                           x->err ? x->err->msg : "cell text too long");
     return PL_OK;
@@ -367,6 +383,8 @@ static pl_status simple_children(xsheet *x)
         if (st)
             return st;
     }
+    if (x->in_cell && xt_simple_end(&x->tok)) /* and "</c>" */
+        return on_end(x, x->tok.local, x->tok.llen);
     return PL_OK;
 }
 

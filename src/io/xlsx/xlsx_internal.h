@@ -98,6 +98,7 @@ typedef struct xtok {
     uint32_t offs[XT_MAX_DEPTH + 1];
     uint32_t depth;
     bool seen_root, pending_end, started;
+    bool any_decode; /* an attribute of the current START needs decoding */
     /* the event */
     xt_kind kind;
     pl_status status; /* of the first error */
@@ -122,6 +123,9 @@ void xt_close(xtok *t);
  * white space in the tags, and text without markup, references or line ends, consumes them and gives the name and
  * the text, which are what the START, TEXT and END events would have said. The hot path of cell values. */
 bool xt_simple_child(xtok *t, const char **local, uint32_t *llen, const char **text, size_t *tlen);
+/* If the next bytes are exactly the end tag of the innermost open element ("</c>"), consumes it as an END event
+ * (name and local set) and returns true. */
+bool xt_simple_end(xtok *t);
 /* An unprefixed attribute of the current START element, or NULL (sets *n). */
 const char *xt_attr_get(const xtok *t, const char *name, uint32_t *n);
 

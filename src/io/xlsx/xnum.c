@@ -17,24 +17,19 @@ static bool fast_path(const char *s, size_t n, double *out)
     bool neg = p < e && *p == '-';
     p += neg;
     uint64_t m = 0;
-    int digits = 0, scale = 0;
-    bool any = false, dot = false;
-    for (; p < e; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d < 10) {
-            any = true;
-            scale -= dot;
-            if (m == 0 && d == 0)
-                continue; /* leading zeros only scale */
-            if (++digits > 19)
-                return false;
-            m = m * 10 + d;
-        } else if (*p == '.' && !dot)
-            dot = true;
-        else
-            break;
+    const char *digits = p;
+    for (; p < e && (unsigned)(*p - '0') < 10; p++)
+        m = m * 10 + (uint64_t)(*p - '0');
+    size_t count = (size_t)(p - digits);
+    int scale = 0;
+    if (p < e && *p == '.') {
+        const char *frac = ++p;
+        for (; p < e && (unsigned)(*p - '0') < 10; p++)
+            m = m * 10 + (uint64_t)(*p - '0');
+        scale = -(int)(p - frac);
+        count += (size_t)(p - frac);
     }
-    if (!any)
+    if (count == 0 || count > 19) /* 19 digits (leading zeros included) always fit in 64 bits */
         return false;
     if (p < e && (*p == 'e' || *p == 'E')) {
         p++;
@@ -54,7 +49,7 @@ static bool fast_path(const char *s, size_t n, double *out)
         *out = neg ? -0.0 : 0.0;
         return true;
     }
-    if (digits <= 15 && scale >= -22 && scale <= 22) {
+    if (m <= (1ull << 53) && scale >= -22 && scale <= 22) { /* m is an exact double */
         double d = scale < 0 ? (double)m / p10[-scale] : (double)m * p10[scale];
         *out = neg ? -d : d;
         return true;

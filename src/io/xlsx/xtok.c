@@ -46,6 +46,15 @@ static void init_tables(void)
     g_attr_cls['"'] = g_attr_cls['\''] = C_QUOTE;
 }
 
+/* Names are a few bytes: a loop beats a call to memcmp/memcpy. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
@@ -383,7 +392,7 @@ static enum step_result add_attr(xtok *t, const char *name, uint32_t nlen, const
                                  bool decode)
 {
     for (uint32_t i = 0; i < t->n_attrs; i++)
-        if (t->attrs[i].nlen == nlen && !memcmp(t->attrs[i].name, name, nlen))
+        if (t->attrs[i].nlen == nlen && same_bytes(t->attrs[i].name, name, nlen))
             return fail(t, "a duplicate attribute");
     if (t->n_attrs == XT_MAX_ATTRS)
         return fail(t, "an element with too many attributes");
@@ -396,6 +405,7 @@ static enum step_result add_attr(xtok *t, const char *name, uint32_t nlen, const
         t->attrs_cap = cap;
     }
     t->attrs[t->n_attrs++] = (xt_attr){.name = name, .val = val, .nlen = nlen, .vlen = vlen, .decode = decode};
+    t->any_decode |= decode;
     return R_EVENT;
 }
 
@@ -430,6 +440,7 @@ static enum step_result attributes(xtok *t, size_t *p, bool *empty)
     char *b = t->buf;
     size_t q = *p;
     t->n_attrs = 0;
+    t->any_decode = false;
     for (;;) {
         bool ws;
         if (!skip_ws(t, &q, &ws))
@@ -496,7 +507,7 @@ static enum step_result start_tag(xtok *t)
         return r;
     if (t->depth == 0 && t->seen_root)
         return fail(t, "junk after the root element");
-    for (uint32_t i = 0; i < t->n_attrs; i++)
+    for (uint32_t i = 0; t->any_decode && i < t->n_attrs; i++)
         if (t->attrs[i].decode)
             t->attrs[i].vlen = decode_value((char *)t->attrs[i].val, t->attrs[i].vlen);
     const char *name = t->buf + t->pos + 1;
@@ -513,7 +524,8 @@ static enum step_result start_tag(xtok *t)
             t->names = g;
             t->names_cap = cap;
         }
-        memcpy(t->names + t->names_len, name, n);
+        for (size_t i = 0; i < n; i++)
+            t->names[t->names_len + i] = name[i];
         t->offs[t->depth++] = (uint32_t)t->names_len;
         t->names_len += n;
         t->offs[t->depth] = (uint32_t)t->names_len;
@@ -539,7 +551,7 @@ static enum step_result end_tag(xtok *t)
     if (t->depth == 0)
         return fail(t, "an end tag without a start tag");
     uint32_t top = t->offs[t->depth - 1];
-    if (n != t->offs[t->depth] - top || memcmp(t->names + top, name, n))
+    if (n != t->offs[t->depth] - top || !same_bytes(t->names + top, name, n))
         return fail(t, "mismatched tag");
     t->depth--;
     t->names_len = top;
@@ -824,7 +836,8 @@ bool xt_simple_child(xtok *t, const char **local, uint32_t *llen, const char **t
     const unsigned char *body = ++q;
     while (q < e && !g_text_cls[*q])
         q++;
-    if ((size_t)(e - q) < n + 3 || q[0] != '<' || q[1] != '/' || memcmp(q + 2, name, n) || q[n + 2] != '>')
+    if ((size_t)(e - q) < n + 3 || q[0] != '<' || q[1] != '/' || !same_bytes((const char *)q + 2, (const char *)name, n) ||
+        q[n + 2] != '>')
         return false;
     *local = (const char *)name;
     *llen = (uint32_t)n;
@@ -832,5 +845,27 @@ bool xt_simple_child(xtok *t, const char **local, uint32_t *llen, const char **t
     *tlen = (size_t)(q - body);
     t->n_attrs = 0;
     t->pos = (size_t)(q + n + 3 - (const unsigned char *)t->buf);
+    return true;
+}
+
+bool xt_simple_end(xtok *t)
+{
+    if (t->pending_end || t->depth == 0)
+        return false;
+    uint32_t top = t->offs[t->depth - 1], n = t->offs[t->depth] - top;
+    const char *q = t->buf + t->pos;
+    if (t->end - t->pos < n + 3 || q[0] != '<' || q[1] != '/' || q[n + 2] != '>' ||
+        !same_bytes(q + 2, t->names + top, n))
+        return false;
+    size_t local = t->pos + 2;
+    for (uint32_t i = 0; i < n; i++)
+        if (q[2 + i] == ':')
+            local = t->pos + 3 + i;
+    set_name(t, q + 2, n, local);
+    t->depth--;
+    t->names_len = top;
+    t->offs[t->depth] = top;
+    t->pos += n + 3;
+    t->kind = XT_END;
     return true;
 }
