@@ -1,6 +1,6 @@
 """Benchmark (not a test; times are CPU seconds, as the machine is shared): reading every cell of every laser-trim .xls workbook with plateau's xls reader (one
 process for all files, median of 5 runs) vs xlrd 2.x (Debian's python3-xlrd) on the same files; peak RSS of each.
-Run: PLATEAU_TESTDATA=../shared/data /usr/bin/python3 tests/workbook/bench_xls.py build/tests/workbook/xls_dump"""
+Run: PLATEAU_TESTDATA=../shared/data /usr/bin/python3 tests/workbook/bench_xls.py build/tests/workbook/wbdump"""
 import glob
 import json
 import os
@@ -33,13 +33,13 @@ def main():
     files = sorted(glob.glob(os.path.join(root, "lasertrim", "SystemA", "*.xls")) +
                    glob.glob(os.path.join(root, "lasertrim", "SystemB", "*.xls")))
     mb = sum(os.path.getsize(f) for f in files) / 1e6
-    runs = [json.loads(subprocess.run([dump, "--stats", *files], capture_output=True, text=True).stdout)
+    runs = [json.loads(subprocess.run([dump, "--count", *files], capture_output=True, text=True).stdout.splitlines()[-1])
             for _ in range(5)]
     t = statistics.median(r["cpu_seconds"] for r in runs)  # CPU time: the machine is shared
     ours = runs[0]
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     for f in files:
-        subprocess.run([dump, "--stats", f], capture_output=True)
+        subprocess.run([dump, "--count", f], capture_output=True)
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     per_process = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
     if "--no-xlrd" not in sys.argv:

@@ -34,14 +34,14 @@ def unescape(s):
 def ours(path):
     r = subprocess.run([WBDUMP, path], capture_output=True, text=True, timeout=300)
     sheets, cells, errors = {}, {}, {}
-    if r.returncode != 0:
-        return None, r.stderr.strip()
     for line in r.stdout.splitlines():
         o = json.loads(line)
-        if "sheet" in o:
-            sheets[o["sheet"]] = o["name"]
-            cells[o["sheet"]] = {}
+        if "sheets" in o:
+            sheets = dict(enumerate(o["sheets"]))
+            cells = {i: {} for i in sheets}
         elif "s" not in o:
+            if "error" in o:  # the workbook cannot be opened
+                return None, o["error"]
             continue
         elif "error" in o:
             errors[o["s"]] = o["error"]

@@ -1,4 +1,4 @@
-"""Every sheet of every laser-trim .xls workbook, read by plateau's xls reader (xls_dump), matches xlrd cell by cell:
+"""Every sheet of every laser-trim .xls workbook, read by plateau's xls reader (wbdump), matches xlrd cell by cell:
 same sheet names, same cells, same types (number, date, text, boolean, error) and exactly the same numbers."""
 import glob
 import json
@@ -11,7 +11,7 @@ from xlrd.biffh import error_text_from_code
 
 from harness import Checks, testdata
 
-DUMP = os.path.join(os.environ.get("PLATEAU_BUILD", "build"), "tests", "workbook", "xls_dump")
+DUMP = os.path.join(os.environ.get("PLATEAU_BUILD", "build"), "tests", "workbook", "wbdump")
 ERRORS = dict(error_text_from_code)
 ERRORS[0x2B] = "#GETTING_DATA"
 TAG = {xlrd.XL_CELL_TEXT: "s", xlrd.XL_CELL_NUMBER: "n", xlrd.XL_CELL_DATE: "d", xlrd.XL_CELL_BOOLEAN: "b",
@@ -42,13 +42,15 @@ def xlrd_cells(path):
 def ours(path):
     out = subprocess.run([DUMP, path], capture_output=True, text=True, timeout=120)
     lines = [json.loads(l) for l in out.stdout.splitlines()]
-    if out.returncode != 0 or not lines or "error" in lines[-1]:
-        return None, None, lines[-1].get("error") if lines else out.stderr
+    errors = [d["error"] for d in lines if "error" in d]
+    if out.returncode != 0 or not lines or errors:
+        return None, None, errors[0] if errors else out.stderr
     head, cells = lines[0], {}
-    keys = [(d["s"], d["r"], d["c"]) for d in lines[1:]]
+    lines = [d for d in lines if "r" in d]
+    keys = [(d["s"], d["r"], d["c"]) for d in lines]
     if any(a >= b for a, b in zip(keys, keys[1:])):
         return None, None, "rows not in increasing order, or cells of a row not in increasing column order"
-    for d in lines[1:]:
+    for d in lines:
         v = d["v"]
         if d["t"] in ("n", "d", "b"):
             v = float(v)
