@@ -131,6 +131,16 @@ c.eq(sorted(t["name"] for t in man["tables"]), ["mV", "pA", "response", "stimulu
 modes = {int(k): v["clamp_mode"] for k, v in man["protocols"].items()}
 c.eq(sorted(k for k, m in modes.items() if m == "voltage_clamp"), [0, 1, 2, 3, 94, 95, 96], "VC sweeps 0-3, 94-96")
 c.eq(len(modes), 97, "97 sweeps")
+# Each series is in its role's table and its unit's table (the unit tables get the role tables' encoded row groups):
+# both pairs hold the same rows.
+mixed = os.path.join(out, "generated", "mies_style_97sweeps_small")
+files = {t["name"]: os.path.join(mixed, t["file"]) for t in man["tables"]}
+pairs = [duck(f"SELECT count(*) AS n, sum(value::DOUBLE) AS s, sum(t_s) AS t, sum(sweep) AS w FROM "
+              f"(SELECT * FROM '{files[a]}' UNION ALL SELECT * FROM '{files[b]}')")[0]
+         for a, b in (("stimulus", "response"), ("mV", "pA"))]
+c.true(pairs[0]["n"] == pairs[1]["n"] and pairs[0]["w"] == pairs[1]["w"] and
+       all(abs(pairs[0][k] - pairs[1][k]) <= 1e-12 * abs(pairs[1][k]) for k in ("s", "t")),
+       f"stimulus + response tables hold the rows of mV + pA ({pairs[0]} vs {pairs[1]})")
 
 # A re-run skips complete bundles; --force rebuilds.
 r = plateau("ephys", "convert", os.path.join(NWB, "bluepyefe_99111002_cc.nwb"), "-o", out)
