@@ -142,6 +142,21 @@ c.true(pairs[0]["n"] == pairs[1]["n"] and pairs[0]["w"] == pairs[1]["w"] and
        all(abs(pairs[0][k] - pairs[1][k]) <= 1e-12 * abs(pairs[1][k]) for k in ("s", "t")),
        f"stimulus + response tables hold the rows of mV + pA ({pairs[0]} vs {pairs[1]})")
 
+# An HDF5 file may start with a user block (the signature then sits at 512, 1024, ...): still an NWB file.
+ub = os.path.join(c.tmp, "userblock", "with_user_block.nwb")
+os.makedirs(os.path.dirname(ub))
+with h5py.File(os.path.join(NWB, "bluepyefe_99111002_cc.nwb"), "r") as f, h5py.File(ub, "w", userblock_size=512) as g:
+    for k, v in f.attrs.items():
+        g.attrs[k] = v
+    for k in f:
+        f.copy(f[k], g, name=k)
+r = plateau("ephys", "convert", os.path.dirname(ub), "-o", os.path.join(c.tmp, "ub_out"), "-q")
+ub_man = os.path.join(c.tmp, "ub_out", "with_user_block", "manifest.json")
+ref_man = json.load(open(os.path.join(out, "bluepyefe_99111002_cc", "manifest.json")))
+c.true(r.returncode == 0 and os.path.exists(ub_man) and
+       [t["rows"] for t in json.load(open(ub_man))["tables"]] == [t["rows"] for t in ref_man["tables"]],
+       f"a file with a 512-byte HDF5 user block is found and converts like the original ({r.stderr.strip()[:200]})")
+
 # A re-run skips complete bundles; --force rebuilds.
 r = plateau("ephys", "convert", os.path.join(NWB, "bluepyefe_99111002_cc.nwb"), "-o", out)
 c.true("skipped" in r.stderr and r.returncode == 0, "a re-run skips the complete bundle")
