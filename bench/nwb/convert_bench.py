@@ -95,7 +95,7 @@ subprocess.run([gen, "-o", one, "--scale", "0.01", "--sweeps", "12", "--compress
 for i in range(1, n_small):
     os.link(one, os.path.join(small, f"cell_{i:04d}.nwb")) if False else shutil.copy(one, os.path.join(small, f"cell_{i:04d}.nwb"))
 log = os.path.join(tmp, "small.jsonl")
-secs, rss, _ = timed([plateau, "ephys", "convert", small, "-o", os.path.join(tmp, "small_out"), "-j", "2", "--log",
+secs, rss, _, _ = timed([plateau, "ephys", "convert", small, "-o", os.path.join(tmp, "small_out"), "-j", "2", "--log",
                       log, "-q", "--memory-limit", "512M"])
 peaks = [json.loads(l)["peak_rss"] for l in open(log)]
 first, last = statistics.median(peaks[:20]), statistics.median(peaks[-20:])
