@@ -79,12 +79,34 @@ struct pl_batch_options;
 void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
                        struct pl_batch_options *opt);
 
+/* --metadata LOG and --metadata-header-row N of the recording commands: a lab's metadata log matched to recordings. */
+typedef struct cli_metadata {
+    const char *path; /* NULL = none */
+    long header_row;  /* 1-based; 0 = detect */
+} cli_metadata;
+
+#define CLI_METADATA_OPTIONS(id_log, id_row)                                                                           \
+    {"metadata", 0, "LOG",                                                                                             \
+     "a lab's metadata log (.xlsx/.xls): the row matching each recording goes into its manifest", id_log},             \
+    {                                                                                                                  \
+        "metadata-header-row", 0, "N",                                                                                 \
+            "the log's header row (default: the first of rows 1-10 naming recDate and fileNum, or a file column)",     \
+            id_row                                                                                                     \
+    }
+
+/* Handles a value of --metadata (is_row false) or --metadata-header-row (is_row true). */
+int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, bool is_row, const char *arg);
+
 struct pl_batch_input;
 struct pl_job_outcome;
+struct pl_metadata_log;
 /* Walks the positional paths for recordings (nwb, abf), runs job over them on the batch engine with the common
- * options, and reports memory: the whole of a recording batch command after its own options are parsed. */
+ * options, and reports memory: the whole of a recording batch command after its own options are parsed. With a
+ * metadata log (meta->path), the log is loaded first (a bad log stops here), *log_slot points at it while the batch
+ * runs (the job reads it, in the worker processes too), ambiguous matches are warned about and the matches counted. */
 int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **paths, int n_paths, const char *label,
-                       const char *out_dir, bool force,
+                       const char *out_dir, bool force, const cli_metadata *meta,
+                       const struct pl_metadata_log **log_slot,
                        pl_status (*job)(void *, const struct pl_batch_input *, struct pl_job_outcome *, pl_error *),
                        size_t (*estimate)(void *, const struct pl_batch_input *), void *ctx);
 

@@ -7,11 +7,12 @@
 #include "plateau/bundle.h"
 #include "plateau/mem.h"
 
-enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE };
+enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE, OPT_METADATA, OPT_METADATA_ROW };
 
 typedef struct {
     const cli_command *cmd;
     pl_bundle_options bundle;
+    cli_metadata metadata;
 } convert_args;
 
 static int on_option(void *state, int id, const char *arg)
@@ -22,6 +23,8 @@ static int on_option(void *state, int id, const char *arg)
     case OPT_NO_PLOTS: a->bundle.plots = false; break;
     case OPT_FORCE: a->bundle.force = true; break;
     case OPT_PLOT_FORMAT: return cli_plot_format_arg(a->cmd, arg, &a->bundle.plot_format);
+    case OPT_METADATA:
+    case OPT_METADATA_ROW: return cli_metadata_arg(a->cmd, &a->metadata, id == OPT_METADATA_ROW, arg);
     }
     return 0;
 }
@@ -36,8 +39,8 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (!a.bundle.out_root)
         return cli_usage_error(cmd, "missing -o OUT (the folder for the bundles)");
-    return cli_run_recordings(cmd, common, argv, npos, "convert", a.bundle.out_root, a.bundle.force,
-                              pl_bundle_convert_job, pl_bundle_estimate, &a.bundle);
+    return cli_run_recordings(cmd, common, argv, npos, "convert", a.bundle.out_root, a.bundle.force, &a.metadata,
+                              &a.bundle.metadata, pl_bundle_convert_job, pl_bundle_estimate, &a.bundle);
 }
 
 static const cli_option options[] = {
@@ -45,6 +48,7 @@ static const cli_option options[] = {
     {"no-plots", 0, NULL, "do not draw the sweep grid plots", OPT_NO_PLOTS},
     {"plot-format", 0, "FMT", "png (default), svg, pdf or jpeg", OPT_PLOT_FORMAT},
     {"force", 0, NULL, "rebuild bundles that are already complete for the same source content", OPT_FORCE},
+    CLI_METADATA_OPTIONS(OPT_METADATA, OPT_METADATA_ROW),
     {0},
 };
 
