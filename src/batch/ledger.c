@@ -128,17 +128,36 @@ pl_status pl_ledger_record(pl_ledger *l, const pl_ledger_entry *e, pl_error *err
     return rc == SQLITE_DONE ? PL_OK : db_error(l, err, "cannot record a file");
 }
 
+/* Whether the attached ledger `src` has the tag column (ledgers written before it existed do not). */
+static bool src_has_tag(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('files','src') WHERE name='tag'", -1, &s, NULL) !=
+        SQLITE_OK)
+        return false;
+    bool has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 pl_status pl_ledger_merge_from(pl_ledger *l, const char *src_dir, pl_error *err)
 {
-    char src[PL_PATH_MAX], *sql;
+    static const char cols[] = "label,rel,path,size,mtime_ns,content_hash,status,error_code,error,seconds,peak_rss,"
+                               "work_units,summary,extra_json,updated";
+    char src[PL_PATH_MAX], *sql = NULL;
     snprintf(src, sizeof src, "%s/%s", src_dir, PL_LEDGER_NAME);
-    sql =
-        sqlite3_mprintf("ATTACH DATABASE %Q AS src;"
-                        "INSERT OR REPLACE INTO main.files SELECT * FROM src.files s WHERE NOT EXISTS ("
-                        " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND m.updated > s.updated);"
-                        "DETACH DATABASE src;",
-                        src);
-    int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+    char *attach = sqlite3_mprintf("ATTACH DATABASE %Q AS src", src);
+    int rc = sqlite3_exec(l->db, attach, NULL, NULL, NULL);
+    sqlite3_free(attach);
+    if (rc == SQLITE_OK) {
+        const char *tag = src_has_tag(l->db) ? ",tag" : "";
+        sql = sqlite3_mprintf("INSERT OR REPLACE INTO main.files(%s%s) SELECT %s%s FROM src.files s WHERE NOT EXISTS ("
+                              " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND "
+                              "m.updated > s.updated);"
+                              "DETACH DATABASE src;",
+                              cols, tag, cols, tag);
+        rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+    }
     sqlite3_free(sql);
     if (rc != SQLITE_OK) {
         pl_status st = db_error(l, err, "merge failed");
