@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import shutil
+import sqlite3
 import sys
 
 import openpyxl
@@ -204,6 +205,58 @@ m = manifest(out5, "xiubert_2025053101_vc")
 c.eq(m.get("metadata_log", {}).get("fields"), {"NWB file": "xiubert_2025053101_vc.nwb", "slice": 2, "good": True},
      "NWB recording matched by stem, through ephys run")
 c.true("analysis" in m, "ephys run analysed the bundle too")
+
+# ------------------------------------------------------------------------------------------ the matching rules
+RULES = {  # recording stem: (the file cell of the row it should match, or None)
+    "cellA_2": "cellA_2.abf",  # an equal name wins over a partial one ("cellA")
+    "x_cellB_y": None,  # "x_cellB" and "cellB_y" both match partially: ambiguous
+    "Mixed_Case": "C:\\data\\mixed_case.ABF",  # folders dropped, letters compared without case
+    "a_a": "a",  # the same row found from both ends counts once
+    "30010": 30010,  # a name typed as a number
+    "prefix_only": None,  # "prefix_onl" is not cut at an underscore: no match
+}
+rules_log = os.path.join(c.tmp, "rules.xlsx")
+wb = openpyxl.Workbook()
+wb.active.append(["Filename", "value"])
+for name in ["cellA", "cellA_2.abf", "x_cellB", "cellB_y", "C:\\data\\mixed_case.ABF", "a", 30010, "prefix_onl"]:
+    wb.active.append([name, f"row for {name}"])
+wb.save(rules_log)
+rules_in = os.path.join(c.tmp, "rules")
+os.makedirs(rules_in)
+for stem in RULES:
+    shutil.copy(os.path.join(ABF, "2020_06_16_0001.abf"), os.path.join(rules_in, stem + ".abf"))
+out6 = os.path.join(c.tmp, "out6")
+r = plateau("ephys", "convert", rules_in, "-o", out6, "--no-plots", "--metadata", rules_log)
+c.eq(r.returncode, 0, "convert the matching-rules folder")
+for stem, want in RULES.items():
+    m = manifest(out6, stem).get("metadata_log")
+    c.eq(m and m["fields"]["Filename"], want, f"rule: {stem} matches {want!r}")
+warn = lines(r, "plateau ephys convert: warning:")
+c.true(len(warn) == 1 and "x_cellB_y.abf: rows 4 and 5" in warn[0], f"rule: two partial matches warned about ({warn})")
+
+# ------------------------------------------------------------------------------------------ older ledgers
+OLD_SCHEMA = ("CREATE TABLE files(label TEXT NOT NULL, rel TEXT NOT NULL, path TEXT, size INTEGER, mtime_ns INTEGER,"
+              " content_hash TEXT, status TEXT NOT NULL, error_code TEXT, error TEXT, seconds REAL, peak_rss INTEGER,"
+              " work_units INTEGER, summary TEXT, extra_json TEXT, updated TEXT, PRIMARY KEY (label, rel))")
+old = os.path.join(c.tmp, "old")
+os.makedirs(old)
+db = sqlite3.connect(os.path.join(old, "plateau-ledger.sqlite"))
+db.execute(OLD_SCHEMA)
+db.execute("INSERT INTO files VALUES('convert','gone.abf','gone.abf',1,1,'','done',NULL,NULL,0,0,0,'','','2020')")
+db.commit()
+db.close()
+merged = os.path.join(c.tmp, "merged")
+r = plateau("merge", "-o", merged, old)
+c.eq(r.returncode, 0, f"a ledger without the tag column merges ({r.stderr.strip()})")
+db = sqlite3.connect(os.path.join(merged, "plateau-ledger.sqlite"))
+c.eq(db.execute("SELECT rel, status, tag FROM files").fetchall(), [("gone.abf", "done", None)], "its row is copied")
+db.close()
+r = plateau("ephys", "convert", xi, "-o", old, "--no-plots", "--metadata", XIUBERT_LOG)
+c.eq(r.returncode, 0, "convert into a folder with an older ledger")
+db = sqlite3.connect(os.path.join(old, "plateau-ledger.sqlite"))
+tags = db.execute("SELECT DISTINCT length(tag) FROM files WHERE rel LIKE 'xiubert%'").fetchall()
+db.close()
+c.eq(tags, [(64,)], "the older ledger gained the tag column, holding the log's hash")
 
 # ------------------------------------------------------------------------------------------ bad logs
 text = os.path.join(c.tmp, "notes.txt")
