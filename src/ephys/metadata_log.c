@@ -11,7 +11,7 @@
 #include "plateau/mem.h"
 
 /* Stored names and fields together may not exceed this (a real log holds well under a megabyte). */
-#define META_MAX_STORED ((size_t)16 << 20)
+#define META_MAX_STORED ((size_t)32 << 20)
 
 static void header_free(meta_header *h)
 {
