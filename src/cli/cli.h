@@ -85,14 +85,11 @@ typedef struct cli_metadata {
     long header_row;  /* 1-based; 0 = detect */
 } cli_metadata;
 
-#define CLI_METADATA_OPTIONS(id_log, id_row)                                                                           \
-    {"metadata", 0, "LOG",                                                                                             \
-     "a lab's metadata log (.xlsx/.xls): the row matching each recording goes into its manifest", id_log},             \
-    {                                                                                                                  \
-        "metadata-header-row", 0, "N",                                                                                 \
-            "the log's header row (default: the first of rows 1-10 naming recDate and fileNum, or a file column)",     \
-            id_row                                                                                                     \
-    }
+/* clang-format off */
+#define CLI_METADATA_OPTIONS(id_log, id_row) \
+    {"metadata", 0, "LOG", "a lab's metadata log (.xlsx/.xls); each recording's row goes into its manifest", id_log}, \
+    {"metadata-header-row", 0, "N", "the log's header row (default: found in rows 1-10)", id_row}
+/* clang-format on */
 
 /* Handles a value of --metadata (is_row false) or --metadata-header-row (is_row true). */
 int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, bool is_row, const char *arg);

@@ -60,7 +60,10 @@ const cli_command cmd_ephys_convert = {
         "PATH is a recording or a folder searched recursively for .nwb and .abf files (by their bytes, not only their\n"
         "names), or @LIST, a file listing paths. Each recording becomes a bundle folder with long-format Parquet\n"
         "tables (sweep, t_s, value, unit, rate_Hz), manifest.json and sweep grid plots. A bundle already complete for\n"
-        "the same source content is skipped unless --force. Memory stays bounded whatever the file size.",
+        "the same source content is skipped unless --force. Memory stays bounded whatever the file size.\n"
+        "With --metadata LOG, the lab's log row for each recording (by a file column such as '.abf file', or by\n"
+        "recDate + fileNum as YYYY_MM_DD_NNNN, matched to the file stem) is copied into its manifest.json; the log is\n"
+        "only read, never written. See docs/bundles.md for the matching rules.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,
