@@ -89,59 +89,78 @@ static void describe_key(pl_metadata_log *log, const meta_header *h)
         snprintf(log->key, sizeof log->key, "recDate + fileNum");
 }
 
-static pl_status add_entry(pl_metadata_log *log, const meta_header *h, const pl_row *row, pl_error *err)
+/* The row's cells as a compact JSON object {header: typed value} (jansson's allocation: free()). */
+static char *row_fields(const meta_header *h, const pl_row *row)
 {
-    char name[META_NAME_MAX], letters[4];
-    if (!meta_row_name(h, row, name)) {
-        log->keyless++;
-        return PL_OK;
-    }
-    if (log->n >= PL_METADATA_LOG_MAX_ROWS)
-        return pl_error_set(err, PL_ELIMIT, log->path, "metadata log has more than %d rows naming recordings",
-                            PL_METADATA_LOG_MAX_ROWS);
+    char letters[4];
     json_t *fields = json_object();
-    for (uint32_t i = 0; i < row->n; i++) {
+    for (uint32_t i = 0; fields && i < row->n; i++) {
         const pl_cell *c = &row->cells[i];
         json_t *v = meta_cell_value(c);
         const char *key = c->col < h->ncols && h->names[c->col] ? h->names[c->col] : pl_column_letters(c->col, letters);
         if (v)
             json_object_set_new(fields, key, v);
     }
-    char *dump = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dump = fields ? json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(fields);
-    if (!dump)
-        return pl_error_set(err, PL_ENOMEM, log->path, "cannot hold row %u of the metadata log", row->index + 1);
-    size_t nlen = strlen(name), flen = strlen(dump);
+    return dump;
+}
+
+static pl_status grow(pl_metadata_log *log, pl_error *err)
+{
+    if (log->n < log->cap)
+        return PL_OK;
+    size_t cap = log->cap ? 2 * log->cap : 64;
+    meta_entry *rows = pl_realloc(log->rows, cap * sizeof *rows, "metadata log rows", err);
+    if (!rows)
+        return err ? err->code : PL_ENOMEM;
+    log->rows = rows, log->cap = cap;
+    return PL_OK;
+}
+
+/* Keeps one naming row: its name and fields in one allocation, and the hash a bundle records for it (the row number
+ * and the fields: this row, at this place in the log). */
+static pl_status store_entry(pl_metadata_log *log, const char *name, const char *fields, uint32_t row, pl_error *err)
+{
+    size_t nlen = strlen(name), flen = strlen(fields);
+    if (log->n >= PL_METADATA_LOG_MAX_ROWS)
+        return pl_error_set(err, PL_ELIMIT, log->path, "metadata log has more than %d rows naming recordings",
+                            PL_METADATA_LOG_MAX_ROWS);
     log->stored_bytes += nlen + flen + 2;
-    pl_status st = PL_OK;
     if (log->stored_bytes > META_MAX_STORED)
-        st = pl_error_set(err, PL_ELIMIT, log->path, "metadata log holds more than %zu MiB of cells",
-                          META_MAX_STORED >> 20);
-    if (st == PL_OK && log->n == log->cap) {
-        size_t cap = log->cap ? 2 * log->cap : 64;
-        meta_entry *rows = pl_realloc(log->rows, cap * sizeof *rows, "metadata log rows", err);
-        st = rows ? PL_OK : (err ? err->code : PL_ENOMEM);
-        if (rows)
-            log->rows = rows, log->cap = cap;
+        return pl_error_set(err, PL_ELIMIT, log->path, "metadata log holds more than %zu MiB of cells",
+                            META_MAX_STORED >> 20);
+    pl_status st = grow(log, err);
+    if (st != PL_OK)
+        return st;
+    char *mem = pl_alloc(nlen + flen + 2, "metadata log row", err);
+    char *what = mem ? pl_alloc(flen + 16, "metadata log row", err) : NULL;
+    if (!what) {
+        pl_free(mem);
+        return err ? err->code : PL_ENOMEM;
     }
-    meta_entry *e = &log->rows[log->n];
-    char *mem = st == PL_OK ? pl_alloc(nlen + flen + 2, "metadata log row", err) : NULL;
-    if (mem) {
-        e->name = memcpy(mem, name, nlen + 1);
-        e->fields_json = memcpy(mem + nlen + 1, dump, flen + 1);
-        e->row = row->index + 1;
-        /* What a bundle records: this row, at this place in the log. */
-        char *what = pl_alloc(flen + 16, "metadata log row", err);
-        if (what) {
-            int n = snprintf(what, flen + 16, "%u\n%s", e->row, dump);
-            pl_sha256_bytes(what, (size_t)n, e->hash);
-            pl_free(what);
-            log->n++;
-        } else
-            pl_free(mem), st = err ? err->code : PL_ENOMEM;
-    } else if (st == PL_OK)
-        st = err ? err->code : PL_ENOMEM;
-    free(dump);
+    meta_entry *e = &log->rows[log->n++];
+    e->name = memcpy(mem, name, nlen + 1);
+    e->fields_json = memcpy(mem + nlen + 1, fields, flen + 1);
+    e->row = row;
+    int n = snprintf(what, flen + 16, "%u\n%s", row, fields);
+    pl_sha256_bytes(what, (size_t)n, e->hash);
+    pl_free(what);
+    return PL_OK;
+}
+
+static pl_status add_entry(pl_metadata_log *log, const meta_header *h, const pl_row *row, pl_error *err)
+{
+    char name[META_NAME_MAX];
+    if (!meta_row_name(h, row, name)) {
+        log->keyless++;
+        return PL_OK;
+    }
+    char *fields = row_fields(h, row);
+    if (!fields)
+        return pl_error_set(err, PL_ENOMEM, log->path, "cannot hold row %u of the metadata log", row->index + 1);
+    pl_status st = store_entry(log, name, fields, row->index + 1, err);
+    free(fields);
     return st;
 }
 
