@@ -43,9 +43,11 @@ def lines(r, start):
 
 
 # ------------------------------------------------------------------------------------------ the lab's layout
-HEADER = ["recDate", "facility", "genotype", "sex", "age_at_recDate", "cellNum", "fileNum", "notes"]
+HEADER = ["recDate", "facility", "genotype", "sex", "age_at_recDate", "cellNum", "fileNum", "notes", "patched_at",
+          "good", "check"]
 ROWS = [  # rows 4.. of the sheet
-    [datetime.datetime(2019, 7, 24), "UCLA", "WT", "F", 45, 1, 55, "fast spiking"],
+    [datetime.datetime(2019, 7, 24), "UCLA", "WT", "F", 45, 1, 55, "fast spiking",
+     datetime.datetime(2019, 7, 24, 14, 30, 15, 250000), True, "#N/A"],
     ["2018-08-23", "UCLA", "Pvalb-Cre", "M", 61.5, 2, 9, None],  # recDate typed as text
     [datetime.datetime(2020, 6, 16), "UCSD", None, "F", 30, 3, 0, "ok"],
     [datetime.datetime(2021, 1, 1), "UCSD", "WT", "M", 30, 1, 3, "no such recording"],
@@ -54,7 +56,8 @@ ROWS = [  # rows 4.. of the sheet
 ]
 WANT = {  # what each manifest's metadata_log holds
     "2019_07_24_0055_fsi": (4, {"recDate": "2019-07-24", "facility": "UCLA", "genotype": "WT", "sex": "F",
-                                "age_at_recDate": 45, "cellNum": 1, "fileNum": 55, "notes": "fast spiking"}),
+                                "age_at_recDate": 45, "cellNum": 1, "fileNum": 55, "notes": "fast spiking",
+                                "patched_at": "2019-07-24T14:30:15.250", "good": True, "check": "#N/A"}),
     "2018_08_23_0009": (5, {"recDate": "2018-08-23", "facility": "UCLA", "genotype": "Pvalb-Cre", "sex": "M",
                             "age_at_recDate": 61.5, "cellNum": 2, "fileNum": 9}),
     "2020_06_16_0000": (6, {"recDate": "2020-06-16", "facility": "UCSD", "sex": "F", "age_at_recDate": 30,
@@ -71,9 +74,11 @@ def lab_log(path, rows=ROWS):
     ws.append(HEADER)
     for r in rows:
         ws.append(r)
-    for row in ws.iter_rows(min_row=4, max_col=1):
-        if isinstance(row[0].value, datetime.datetime):
-            row[0].number_format = "yyyy-mm-dd"
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, datetime.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss.000" if cell.value.hour else "yyyy-mm-dd"
+    c.eq(ws["K4"].data_type, "e", "openpyxl writes '#N/A' as an error cell")
     wb.save(path)
     return path
 
@@ -130,13 +135,17 @@ check_matches(out2, "header row 3", log)
 
 # ------------------------------------------------------------------------------------------ .xls log (BIFF8)
 DATE_XF = 1  # XF 1 uses the built-in date format 14
-serial = lambda d: float((d - datetime.date(1899, 12, 30)).days)  # noqa: E731
+serial = lambda d: (d - datetime.datetime(1899, 12, 30)).total_seconds() / 86400  # noqa: E731
 cells = [fx.label(0, 0, "Human ephys log")]
 cells += [fx.label(2, col, h) for col, h in enumerate(HEADER)]
 for i, row in enumerate(ROWS[:3]):
     for col, v in enumerate(row):
         if isinstance(v, datetime.datetime):
-            cells.append(fx.number(3 + i, col, serial(v.date()), DATE_XF))
+            cells.append(fx.number(3 + i, col, serial(v), DATE_XF))
+        elif isinstance(v, bool):
+            cells.append(fx.boolerr(3 + i, col, int(v), False))
+        elif v == "#N/A":
+            cells.append(fx.boolerr(3 + i, col, 0x2A, True))
         elif isinstance(v, (int, float)):
             cells.append(fx.number(3 + i, col, float(v)))
         elif v is not None:
