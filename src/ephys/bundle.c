@@ -137,6 +137,10 @@ pl_status pl_bundle_convert_job(void *ctx, const pl_batch_input *in, pl_job_outc
         snprintf(out->extra_json, sizeof out->extra_json,
                  "\"bundle\":%s,\"cell\":%s,\"sweeps\":%d,\"samples\":%lld,\"protocol\":\"%s\"", qdir, qcell,
                  plan.n_sweeps, (long long)plan.total_samples, plan.mixed ? "mixed" : "single");
+        if (meta.kind == PL_META_MATCHED) {
+            size_t used = strlen(out->extra_json);
+            snprintf(out->extra_json + used, sizeof out->extra_json - used, ",\"metadata_log_row\":%u", meta.row);
+        }
         out->work_units = (uint64_t)plan.total_samples;
     }
     json_decref(manifest);

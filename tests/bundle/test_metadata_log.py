@@ -88,8 +88,14 @@ lab_files = ["2019_07_24_0055_fsi.abf", "2018_08_23_0009.abf", "2020_06_16_0000.
 inp = folder("lab", lab_files)
 log = lab_log(os.path.join(c.tmp, "human_ephys_log.xlsx"))
 out = os.path.join(c.tmp, "out")
-r = plateau("ephys", "convert", inp, "-o", out, "--no-plots", "-j", "2", "--metadata", log)
+jlog = os.path.join(c.tmp, "run.jsonl")
+r = plateau("ephys", "convert", inp, "-o", out, "--no-plots", "-j", "2", "--metadata", log, "--log", jlog)
 c.eq(r.returncode, 0, "convert with the lab's log")
+with open(jlog) as fh:
+    events = [json.loads(l) for l in fh if l.strip()]
+c.eq(sorted((os.path.basename(e["path"]), e.get("metadata_log_row")) for e in events if "path" in e),
+     [("2015_09_10_0001.abf", None), ("2018_08_23_0009.abf", 5), ("2019_07_24_0055_fsi.abf", 4),
+      ("2020_06_16_0000.abf", 6), ("2020_06_16_0001.abf", None)], "the JSON log names each file's row")
 
 
 def check_matches(out, what, source):
