@@ -26,13 +26,19 @@ extern "C" {
 
 typedef struct pl_metadata_log pl_metadata_log;
 
-/* Reads the first sheet of the workbook at path. header_row is 1-based; 0 = the first of rows 1..10 holding a key
- * column. Errors (one line, naming the file): missing or unreadable file, not a workbook, too large, no key column,
- * header row beyond the sheet. */
-pl_status pl_metadata_log_load(const char *path, long header_row, pl_metadata_log **out, pl_error *err);
+typedef struct pl_metadata_log_options {
+    long header_row;   /* 1-based; 0 = the first of rows 1..10 holding a key column */
+    const char *sheet; /* a sheet's name or 0-based index; NULL = the first sheet */
+} pl_metadata_log_options;
+
+/* Reads one sheet of the workbook at path (opt may be NULL: defaults). Errors (one line, naming the file): missing
+ * or unreadable file, not a workbook, too large, no such sheet, no key column, header row beyond the sheet. */
+pl_status pl_metadata_log_load(const char *path, const pl_metadata_log_options *opt, pl_metadata_log **out,
+                               pl_error *err);
 void pl_metadata_log_free(pl_metadata_log *log);
 
 const char *pl_metadata_log_path(const pl_metadata_log *log);
+const char *pl_metadata_log_sheet(const pl_metadata_log *log);   /* the sheet's name */
 uint32_t pl_metadata_log_header_row(const pl_metadata_log *log); /* 1-based, as found or given */
 size_t pl_metadata_log_rows(const pl_metadata_log *log);         /* rows holding a recording name */
 size_t pl_metadata_log_keyless_rows(const pl_metadata_log *log); /* data rows without a usable name */

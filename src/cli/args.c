@@ -257,13 +257,12 @@ int cli_plot_format_arg(const cli_command *cmd, const char *arg, const char **ex
     return cli_usage_error(cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
 }
 
-int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, bool is_row, const char *arg)
+int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, int which, const char *arg)
 {
-    if (!is_row) {
-        m->path = arg;
-        return 0;
-    }
-    return cli_int_arg(cmd, "--metadata-header-row", arg, 1, 1048576, &m->header_row);
+    if (which == 1)
+        return cli_int_arg(cmd, "--metadata-header-row", arg, 1, 1048576, &m->header_row);
+    *(which == 0 ? &m->path : &m->sheet) = arg;
+    return 0;
 }
 
 /* Matches every input against the log before the batch: a warning per ambiguous recording, and the counts. */
@@ -291,9 +290,9 @@ static void match_summary(const cli_common *common, const pl_metadata_log *log, 
 {
     if (common->quiet)
         return;
-    fprintf(stderr, "metadata log %s (header row %u, key %s): %zu of %zu recording%s matched a row",
-            pl_metadata_log_path(log), pl_metadata_log_header_row(log), pl_metadata_log_key(log), matched, n,
-            n == 1 ? "" : "s");
+    fprintf(stderr, "metadata log %s (sheet '%s', header row %u, key %s): %zu of %zu recording%s matched a row",
+            pl_metadata_log_path(log), pl_metadata_log_sheet(log), pl_metadata_log_header_row(log),
+            pl_metadata_log_key(log), matched, n, n == 1 ? "" : "s");
     if (ambiguous)
         fprintf(stderr, ", %zu ambiguous (no row used)", ambiguous);
     fprintf(stderr, "\n");
@@ -308,9 +307,10 @@ int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **
     pl_error err;
     pl_error_clear(&err);
     pl_metadata_log *log = NULL;
-    if (meta && meta->header_row && !meta->path)
-        return cli_usage_error(cmd, "--metadata-header-row needs --metadata LOG");
-    if (meta && meta->path && pl_metadata_log_load(meta->path, meta->header_row, &log, &err) != PL_OK) {
+    if (meta && (meta->header_row || meta->sheet) && !meta->path)
+        return cli_usage_error(cmd, "--metadata-%s needs --metadata LOG", meta->sheet ? "sheet" : "header-row");
+    pl_metadata_log_options lo = {meta ? meta->header_row : 0, meta ? meta->sheet : NULL};
+    if (meta && meta->path && pl_metadata_log_load(meta->path, &lo, &log, &err) != PL_OK) {
         cli_print_error(&err);
         return CLI_EXIT_FAILED;
     }

@@ -83,16 +83,20 @@ void cli_batch_options(const cli_common *common, const char *label, const char *
 typedef struct cli_metadata {
     const char *path; /* NULL = none */
     long header_row;  /* 1-based; 0 = detect */
+    const char *sheet; /* NULL = the first */
 } cli_metadata;
 
 /* clang-format off */
-#define CLI_METADATA_OPTIONS(id_log, id_row) \
-    {"metadata", 0, "LOG", "a lab's metadata log (.xlsx/.xls); each recording's row goes into its manifest", id_log}, \
-    {"metadata-header-row", 0, "N", "the log's header row (default: found in rows 1-10)", id_row}
+/* id is the first of three consecutive option ids. */
+#define CLI_METADATA_OPTIONS(id) \
+    {"metadata", 0, "LOG", "a lab's metadata log (.xlsx/.xls); each recording's row goes into its manifest", (id)}, \
+    {"metadata-header-row", 0, "N", "the log's header row (default: found in rows 1-10)", (id) + 1}, \
+    {"metadata-sheet", 0, "NAME", "the log's sheet, by name or 0-based index (default: the first)", (id) + 2}
 /* clang-format on */
 
-/* Handles a value of --metadata (is_row false) or --metadata-header-row (is_row true). */
-int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, bool is_row, const char *arg);
+/* Handles the value of option `which` of CLI_METADATA_OPTIONS: 0 --metadata, 1 --metadata-header-row, 2
+ * --metadata-sheet. */
+int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, int which, const char *arg);
 
 struct pl_batch_input;
 struct pl_job_outcome;

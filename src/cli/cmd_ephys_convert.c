@@ -7,7 +7,7 @@
 #include "plateau/bundle.h"
 #include "plateau/mem.h"
 
-enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE, OPT_METADATA, OPT_METADATA_ROW };
+enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE, OPT_METADATA, OPT_METADATA_ROW, OPT_METADATA_SHEET };
 
 typedef struct {
     const cli_command *cmd;
@@ -24,7 +24,8 @@ static int on_option(void *state, int id, const char *arg)
     case OPT_FORCE: a->bundle.force = true; break;
     case OPT_PLOT_FORMAT: return cli_plot_format_arg(a->cmd, arg, &a->bundle.plot_format);
     case OPT_METADATA:
-    case OPT_METADATA_ROW: return cli_metadata_arg(a->cmd, &a->metadata, id == OPT_METADATA_ROW, arg);
+    case OPT_METADATA_ROW:
+    case OPT_METADATA_SHEET: return cli_metadata_arg(a->cmd, &a->metadata, id - OPT_METADATA, arg);
     }
     return 0;
 }
@@ -48,7 +49,7 @@ static const cli_option options[] = {
     {"no-plots", 0, NULL, "do not draw the sweep grid plots", OPT_NO_PLOTS},
     {"plot-format", 0, "FMT", "png (default), svg, pdf or jpeg", OPT_PLOT_FORMAT},
     {"force", 0, NULL, "rebuild bundles that are already complete for the same source content", OPT_FORCE},
-    CLI_METADATA_OPTIONS(OPT_METADATA, OPT_METADATA_ROW),
+    CLI_METADATA_OPTIONS(OPT_METADATA),
     {0},
 };
 

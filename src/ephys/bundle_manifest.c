@@ -96,7 +96,7 @@ static json_t *protocols(const pl_recording *rec, const pl_bundle_plan *plan)
     return sweeps;
 }
 
-/* The metadata log row matching this recording: {"source", "row", "fields", "sha256"}, or NULL when none does. */
+/* The metadata log row matching this recording: {"source", "sheet", "row", "fields", "sha256"}, or NULL. */
 static json_t *metadata_log_row(const pl_bundle_options *o, const pl_batch_input *in)
 {
     pl_metadata_match m;
@@ -106,8 +106,8 @@ static json_t *metadata_log_row(const pl_bundle_options *o, const pl_batch_input
     json_t *fields = json_loads(m.fields_json, 0, NULL);
     if (!fields)
         return NULL;
-    return json_pack("{s:s,s:I,s:o,s:s}", "source", pl_metadata_log_path(o->metadata), "row", (json_int_t)m.row,
-                     "fields", fields, "sha256", m.hash);
+    return json_pack("{s:s,s:s,s:I,s:o,s:s}", "source", pl_metadata_log_path(o->metadata), "sheet",
+                     pl_metadata_log_sheet(o->metadata), "row", (json_int_t)m.row, "fields", fields, "sha256", m.hash);
 }
 
 json_t *pl_bundle_manifest(const pl_bundle_options *o, pl_recording *rec, const pl_bundle_plan *plan,

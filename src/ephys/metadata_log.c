@@ -1,4 +1,4 @@
-/* The metadata log: read once (first sheet, streamed row by row) into a lookup table of rows keyed by recording name.
+/* The metadata log: read once (one sheet, streamed row by row) into a lookup table of rows keyed by recording name.
  * The header row is given or found; every data row that names a recording keeps its typed fields as compact JSON. */
 #include <errno.h>
 #include <stdio.h>
@@ -171,11 +171,28 @@ static int entry_cmp(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* Streams the first sheet: rows before the header are ignored, the header is taken, then every row after it. */
-static pl_status read_rows(pl_metadata_log *log, pl_workbook *wb, long header_row, meta_header *h, pl_error *err)
+#define KEY_WANTED "recDate and fileNum, or a file column such as 'file' or '.abf file'"
+
+/* Why no header was found: the row asked for is empty or missing, or none of the first rows names a key column. */
+static pl_status no_header(const pl_metadata_log *log, long header_row, pl_error *err)
+{
+    if (header_row)
+        return pl_error_set(err, PL_EFORMAT, log->path,
+                            "metadata log sheet '%s' has no header in row %ld (the row is empty or beyond the end "
+                            "of the sheet)",
+                            log->sheet, header_row);
+    return pl_error_set(err, PL_EFORMAT, log->path,
+                        "metadata log sheet '%s' has no header naming a key column in rows 1-%d (want " KEY_WANTED
+                        "; --metadata-sheet and --metadata-header-row say where it is)",
+                        log->sheet, PL_METADATA_LOG_DETECT_ROWS);
+}
+
+/* Streams the sheet: rows before the header are ignored, the header is taken, then every row after it. */
+static pl_status read_rows(pl_metadata_log *log, pl_workbook *wb, size_t sheet, long header_row, meta_header *h,
+                           pl_error *err)
 {
     pl_sheet *s = NULL;
-    pl_status st = pl_sheet_open(wb, 0, NULL, &s, err);
+    pl_status st = pl_sheet_open(wb, sheet, NULL, &s, err);
     bool found = false;
     const pl_row *row;
     while (st == PL_OK && (st = pl_sheet_next(s, &row, err)) == PL_OK) {
@@ -185,26 +202,17 @@ static pl_status read_rows(pl_metadata_log *log, pl_workbook *wb, long header_ro
         else if (header_row ? number == header_row : number <= PL_METADATA_LOG_DETECT_ROWS && row_has_key(row)) {
             if ((st = take_header(h, row, err)) == PL_OK && h->file_col < 0 && (h->date_col < 0 || h->num_col < 0))
                 st = pl_error_set(err, PL_EFORMAT, log->path,
-                                  "metadata log row %ld names no key column (recDate and fileNum, or a file column "
-                                  "such as 'file' or '.abf file')",
+                                  "metadata log sheet '%s' row %ld names no key column (" KEY_WANTED ")", log->sheet,
                                   number);
             found = true;
             log->header_row = (uint32_t)number;
         } else if ((header_row && number > header_row) || (!header_row && number > PL_METADATA_LOG_DETECT_ROWS))
             break;
     }
-    if (st == PL_DONE || st == PL_OK)
+    if (st == PL_DONE)
         st = PL_OK;
-    if (st == PL_OK && !found && header_row)
-        st = pl_error_set(err, PL_EFORMAT, log->path,
-                          "metadata log has no header in row %ld (the row is empty or "
-                          "beyond the end of the first sheet)",
-                          header_row);
-    else if (st == PL_OK && !found)
-        st = pl_error_set(err, PL_EFORMAT, log->path,
-                          "metadata log has no header naming a key column in rows 1-%d (want recDate and fileNum, or "
-                          "a file column such as 'file' or '.abf file'; --metadata-header-row N says where it is)",
-                          PL_METADATA_LOG_DETECT_ROWS);
+    if (st == PL_OK && !found)
+        st = no_header(log, header_row, err);
     pl_sheet_close(s);
     return st;
 }
@@ -226,7 +234,20 @@ static pl_status check_file(const char *path, pl_error *err)
     return PL_OK;
 }
 
-static pl_status load(pl_metadata_log *log, long header_row, pl_error *err)
+/* The sheet the log is on: by name or index, else the first. */
+static pl_status find_sheet(pl_metadata_log *log, pl_workbook *wb, const char *want, size_t *index, pl_error *err)
+{
+    long i = want ? pl_workbook_find_sheet(wb, want) : 0;
+    if (i < 0 || (size_t)i >= pl_workbook_sheet_count(wb))
+        return pl_error_set(err, PL_ENOTFOUND, log->path,
+                            "metadata log has no sheet '%s' (it has %zu; give a name or a 0-based index)",
+                            want ? want : "0", pl_workbook_sheet_count(wb));
+    *index = (size_t)i;
+    snprintf(log->sheet, sizeof log->sheet, "%s", pl_workbook_sheet_name(wb, *index));
+    return PL_OK;
+}
+
+static pl_status load(pl_metadata_log *log, long header_row, const char *sheet, pl_error *err)
 {
     pl_status st = check_file(log->path, err);
     if (st == PL_OK)
@@ -238,33 +259,38 @@ static pl_status load(pl_metadata_log *log, long header_row, pl_error *err)
     if (st == PL_OK)
         st = pl_workbook_open(log->path, &lim, &wb, err);
     meta_header h = {0};
+    size_t index = 0;
     if (st == PL_OK)
-        st = read_rows(log, wb, header_row, &h, err);
+        st = find_sheet(log, wb, sheet, &index, err);
+    if (st == PL_OK)
+        st = read_rows(log, wb, index, header_row, &h, err);
     if (st == PL_OK)
         describe_key(log, &h);
     header_free(&h);
     pl_workbook_close(wb);
     if (st != PL_OK)
         return st;
-    /* The ledger tag: the log's bytes and where its header is. */
-    char what[PL_SHA256_HEX + 32];
-    int n = snprintf(what, sizeof what, "%s row %u", log->hash, log->header_row);
+    /* The ledger tag: the log's bytes and where its rows are. */
+    char what[PL_SHA256_HEX + 300];
+    int n = snprintf(what, sizeof what, "%s row %u sheet %s", log->hash, log->header_row, log->sheet);
     pl_sha256_bytes(what, (size_t)n, log->hash);
     if (log->n)
         qsort(log->rows, log->n, sizeof *log->rows, entry_cmp);
     return PL_OK;
 }
 
-pl_status pl_metadata_log_load(const char *path, long header_row, pl_metadata_log **out, pl_error *err)
+pl_status pl_metadata_log_load(const char *path, const pl_metadata_log_options *opt, pl_metadata_log **out,
+                               pl_error *err)
 {
     *out = NULL;
+    long header_row = opt ? opt->header_row : 0;
     if (header_row < 0 || header_row > 1048576)
         return pl_error_set(err, PL_EARG, path, "metadata log header row %ld is not a row number", header_row);
     pl_metadata_log *log = pl_calloc(1, sizeof *log, "metadata log", err);
     if (!log)
         return err ? err->code : PL_ENOMEM;
     snprintf(log->path, sizeof log->path, "%s", path);
-    pl_status st = load(log, header_row, err);
+    pl_status st = load(log, header_row, opt ? opt->sheet : NULL, err);
     if (st != PL_OK) {
         pl_error_locate(err, path);
         pl_metadata_log_free(log);
@@ -287,6 +313,11 @@ void pl_metadata_log_free(pl_metadata_log *log)
 const char *pl_metadata_log_path(const pl_metadata_log *log)
 {
     return log->path;
+}
+
+const char *pl_metadata_log_sheet(const pl_metadata_log *log)
+{
+    return log->sheet;
 }
 
 uint32_t pl_metadata_log_header_row(const pl_metadata_log *log)

@@ -22,6 +22,7 @@ struct pl_metadata_log {
     char path[PL_PATH_MAX];
     char hash[PL_SHA256_HEX];
     char key[160];
+    char sheet[256];
     uint32_t header_row;
     size_t n, cap, keyless, stored_bytes;
     meta_entry *rows; /* sorted by name, then row, once loaded */

@@ -104,6 +104,7 @@ def check_matches(out, what, source):
         if not c.true(m is not None, f"{what}: {stem} has its row"):
             continue
         c.eq(m["source"], source, f"{what}: {stem} source")
+        c.eq(m["sheet"], "log", f"{what}: {stem} sheet")
         c.eq(m["row"], row, f"{what}: {stem} row number")
         c.eq(m["fields"], fields, f"{what}: {stem} fields and their types")
         c.true(all(type(m["fields"][k]) is type(v) for k, v in fields.items()), f"{what}: {stem} JSON types")
@@ -117,7 +118,7 @@ warn = lines(r, "plateau ephys convert: warning:")
 c.eq(len(warn), 1, "one warning: the file entered twice")
 c.true(warn and "2020_06_16_0001.abf" in warn[0] and "rows 8 and 9" in warn[0] and "using neither" in warn[0],
        f"the warning names the file, both rows and that neither is used ({warn})")
-c.eq(lines(r, "metadata log "), [f"metadata log {log} (header row 3, key recDate + fileNum): 3 of 5 recordings "
+c.eq(lines(r, "metadata log "), [f"metadata log {log} (sheet 'log', header row 3, key recDate + fileNum): 3 of 5 recordings "
                                   "matched a row, 1 ambiguous (no row used)"], "end-of-batch match summary")
 
 # A re-run with the same log is skipped; a changed row redoes exactly that bundle.
@@ -172,7 +173,7 @@ xi = folder("xiubert", ["xiubert_25530001.abf", "xiubert_25530002.abf", "xiubert
 out4 = os.path.join(c.tmp, "out4")
 r = plateau("ephys", "convert", xi, "-o", out4, "--no-plots", "--metadata", XIUBERT_LOG)
 c.eq(r.returncode, 0, "convert the xiubert files with their real log")
-c.eq(lines(r, "metadata log "), [f"metadata log {XIUBERT_LOG} (header row 1, key '.abf file'): 3 of 3 recordings "
+c.eq(lines(r, "metadata log "), [f"metadata log {XIUBERT_LOG} (sheet 'EXPERIMENT SESSIONS', header row 1, key '.abf file'): 3 of 3 recordings "
                                   "matched a row"], "xiubert: header found on row 1, all matched")
 c.eq(manifest(out4, "xiubert_25530001")["metadata_log"]["fields"], {
     "EXPERIMENT ID": 2025053001, ".abf file": "25530001.abf", "stimulus_type": "1Hz_LED_train-ChR stim_ic_1Hz.pro",
@@ -273,6 +274,23 @@ tags = db.execute("SELECT DISTINCT length(tag) FROM files WHERE rel LIKE 'xiuber
 db.close()
 c.eq(tags, [(64,)], "the older ledger gained the tag column, holding the log's hash")
 
+# ------------------------------------------------------------------------------------------ a log on another sheet
+two = os.path.join(c.tmp, "two_sheets.xlsx")
+wb = openpyxl.Workbook()
+wb.active.title = "README"
+wb.active.append(["This workbook keeps the cells of the lab, one row per recording."])
+ws = wb.create_sheet("cells")
+ws.append(["file", "slice"])
+ws.append(["25531001.abf", 7])
+wb.save(two)
+for sheet in ("cells", "1"):
+    out7 = os.path.join(c.tmp, "out7_" + sheet)
+    r = plateau("ephys", "convert", xi, "-o", out7, "--no-plots", "--metadata", two, "--metadata-sheet", sheet)
+    m = manifest(out7, "xiubert_25531001").get("metadata_log", {})
+    c.eq((m.get("sheet"), m.get("row"), m.get("fields")), ("cells", 2, {"file": "25531001.abf", "slice": 7}),
+         f"--metadata-sheet {sheet}: the row of the second sheet")
+    c.true("metadata_log" not in manifest(out7, "xiubert_25530001"), f"--metadata-sheet {sheet}: others unmatched")
+
 # ------------------------------------------------------------------------------------------ bad logs
 text = os.path.join(c.tmp, "notes.txt")
 with open(text, "w") as fh:
@@ -285,11 +303,14 @@ wb.save(nokey)
 for what, args, code, msg in [
     ("missing log", ["--metadata", os.path.join(c.tmp, "none.xlsx")], 1, "cannot open the metadata log"),
     ("not a workbook", ["--metadata", text], 1, "not an .xlsx or .xls workbook"),
-    ("no key column", ["--metadata", nokey], 1, "no header naming a key column in rows 1-10"),
-    ("header row without a key", ["--metadata", log, "--metadata-header-row", "1"], 1, "row 1 names no key column"),
-    ("header row beyond the sheet", ["--metadata", log, "--metadata-header-row", "500"], 1, "no header in row 500"),
+    ("no key column", ["--metadata", nokey], 1, "sheet 'Sheet' has no header naming a key column in rows 1-10"),
+    ("header row without a key", ["--metadata", log, "--metadata-header-row", "1"], 1, "sheet 'log' row 1 names no key column"),
+    ("header row beyond the sheet", ["--metadata", log, "--metadata-header-row", "500"], 1, "sheet 'log' has no header in row 500"),
     ("header row 0", ["--metadata", log, "--metadata-header-row", "0"], 2, "--metadata-header-row takes"),
     ("header row without a log", ["--metadata-header-row", "3"], 2, "needs --metadata LOG"),
+    ("sheet without a log", ["--metadata-sheet", "log"], 2, "--metadata-sheet needs --metadata LOG"),
+    ("first sheet without a key", ["--metadata", two], 1, "sheet 'README' has no header naming a key column"),
+    ("no such sheet", ["--metadata", two, "--metadata-sheet", "nope"], 1, "metadata log has no sheet 'nope' (it has 2;"),
 ]:
     bad_out = os.path.join(c.tmp, "bad")
     r = plateau("ephys", "convert", inp, "-o", bad_out, *args)
