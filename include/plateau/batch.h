@@ -52,6 +52,9 @@ typedef struct pl_batch_options {
     const char *ledger_dir;       /* folder for the ledger (ledger.sqlite); NULL = no ledger */
     int shard_index, shard_count; /* 1-based; shard_count 0 = all */
     bool force;                   /* ignore the ledger's "done" */
+    const char *ledger_tag;       /* what else decides the outputs besides the input (e.g. a metadata log's hash); a
+                                     file recorded done under another tag is handed to its job again, which decides
+                                     whether its outputs are current. NULL = none */
     bool quiet;                   /* no per-file lines */
     int verbose;
     bool in_process; /* run jobs in this process, one at a time (debugging; no crash isolation) */

@@ -202,6 +202,7 @@ static void finish_file(engine *e, size_t index, const job_result *r, double sec
             .work_units = r->out.work_units,
             .summary = r->out.summary,
             .extra_json = r->out.extra_json,
+            .tag = e->opt->ledger_tag,
         };
         pl_error lerr;
         if (pl_ledger_record(e->ledger, &le, &lerr) != PL_OK) {
@@ -241,7 +242,7 @@ static bool ledger_says_done(engine *e, const pl_batch_input *in)
     if (stat(in->path, &sb) != 0)
         return false;
     return pl_ledger_is_done(e->ledger, e->opt->label ? e->opt->label : "batch", in->rel, (uint64_t)sb.st_size,
-                             mtime_ns(&sb));
+                             mtime_ns(&sb), e->opt->ledger_tag);
 }
 
 static pl_status start_worker(engine *e, slot *sl, size_t index, size_t budget, pl_error *err)
