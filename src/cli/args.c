@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static const cli_option common_options[] = {
     {"progress", 0, "WHEN", "progress bar on stderr: auto (if a terminal), always, never", ID_PROGRESS},
     {"log", 0, "FILE", "append one JSON line per file (path, status, seconds, peak RSS, error)", ID_LOG},
     {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N", ID_SHARD},
-    {"timeout", 0, "SECONDS", "give up on a file after this many seconds", ID_TIMEOUT},
+    {"timeout", 0, "SECONDS",
+     "give up on a file after this many seconds (default 600 + 2 per MB of the file; 0 = never)", ID_TIMEOUT},
 };
 static const unsigned common_masks[] = {CLI_JOBS, CLI_MEMORY, CLI_PROGRESS, CLI_LOG, CLI_SHARD, CLI_TIMEOUT};
 static const cli_option always_options[] = {
@@ -126,9 +128,9 @@ static int set_common(const cli_command *cmd, cli_common *c, int id, const char 
     case ID_TIMEOUT: {
         char *end;
         double t = strtod(arg, &end);
-        if (end == arg || *end || !(t > 0))
-            return cli_usage_error(cmd, "--timeout takes a positive number of seconds, not '%s'", arg);
-        c->timeout_s = t;
+        if (end == arg || *end || !(t >= 0) || !isfinite(t))
+            return cli_usage_error(cmd, "--timeout takes a number of seconds (0 = never), not '%s'", arg);
+        c->timeout_s = t > 0 ? t : -1; /* the library's 0 means the size-scaled default */
         return 0;
     }
     case ID_VERBOSE: c->verbose++; return 0;
