@@ -75,6 +75,11 @@ static digest run(zip_t *zip, size_t buffer)
             mix(&d, l, n);
             mix(&d, l, n);
         }
+        if (xt_simple_end(&t)) { /* and the end tag that follows */
+            mark(&d, 'E');
+            mix(&d, t.name, t.nlen);
+            mix(&d, t.local, t.llen);
+        }
     }
     xt_close(&t);
     if (st != PL_DONE) { /* a failed read may have given a text piece more or less before the error: compare the error */

@@ -375,6 +375,18 @@ static pl_status simple_children(xsheet *x)
     uint32_t n;
     size_t len;
     while (x->in_cell && xt_simple_child(&x->tok, &l, &n, &text, &len)) {
+        if (n == 1 && l[0] == 'v' && !x->in_is) { /* <v>: what on_start, on_text and on_end would do, inline */
+            x->have_v = true;
+            x->in_v = false;
+            if (x->kind == K_INLINE || !len)
+                continue;
+            if (x->val.len + len < x->val.cap) {
+                memcpy(x->val.data + x->val.len, text, len);
+                x->val.len += len;
+                x->val.data[x->val.len] = '\0';
+                continue;
+            }
+        }
         pl_status st = on_start(x, l, n);
         if (!st)
             st = on_text(x, text, len);
@@ -384,7 +396,7 @@ static pl_status simple_children(xsheet *x)
             return st;
     }
     if (x->in_cell && xt_simple_end(&x->tok)) /* and "</c>" */
-        return on_end(x, x->tok.local, x->tok.llen);
+        return x->tok.llen == 1 && x->tok.local[0] == 'c' ? end_cell(x) : on_end(x, x->tok.local, x->tok.llen);
     return PL_OK;
 }
 

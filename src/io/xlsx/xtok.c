@@ -16,7 +16,7 @@
 #include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
 
-#define READ_SIZE (64u << 10)
+#define READ_SIZE (128u << 10)
 #define MAX_REF 32 /* '&' to ';' */
 #define MAX_NAME 1024u
 
@@ -454,9 +454,12 @@ static enum step_result attributes(xtok *t, size_t *p, bool *empty)
             *p = q + 1 + *empty;
             return R_EVENT;
         }
-        size_t a = q, local, an = scan_name(t, &q, &local);
-        if (!ws || !an)
+        if (!ws || !g_name_start[(unsigned char)b[q]])
             return fail(t, "a malformed tag");
+        size_t a = q++;
+        while (q < t->end && g_name_char[(unsigned char)b[q]]) /* no need to find the local part here */
+            q++;
+        size_t an = q - a;
         if (q == t->end || !skip_ws(t, &q, NULL))
             return R_MORE;
         if (b[q] != '=')
