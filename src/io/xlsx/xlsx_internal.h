@@ -1,5 +1,5 @@
-/* Internal pieces of the .xlsx reader: zip entry streams with zip-bomb limits, an expat driver that can pause after
- * each row, relationship and style parsing, and the shared-strings store. */
+/* Internal pieces of the .xlsx reader: zip entry streams with zip-bomb limits, an expat driver for the small parts, a
+ * streaming tokenizer for worksheets and shared strings, relationship and style parsing, and the shared-strings store. */
 #ifndef PLATEAU_XLSX_INTERNAL_H
 #define PLATEAU_XLSX_INTERNAL_H
 
