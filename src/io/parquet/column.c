@@ -521,7 +521,13 @@ static inline void repeat_last(pq_col *c, size_t r)
 {
     uint32_t e = c->idx[c->page_nonnull - 1];
     uint32_t *dst = c->idx + c->page_nonnull;
-    for (size_t k = 0; k < r; k++)
+    size_t k = 0;
+#ifdef __SSE2__
+    __m128i v = _mm_set1_epi32((int)e);
+    for (; k + 4 <= r; k += 4)
+        _mm_storeu_si128((__m128i *)(dst + k), v);
+#endif
+    for (; k < r; k++)
         dst[k] = e;
     if (c->levels)
         memset(c->levels + c->page_n, 1, r);
@@ -529,26 +535,28 @@ static inline void repeat_last(pq_col *c, size_t r)
     c->page_nonnull += r;
 }
 
-/* Length of the run of values equal to src[i-1] from i on (no nulls), at most n - i. */
+/* Length of the run of w-byte values (w = 4 or 8) equal to the one before src[i], from i on, at most n - i. Runs
+ * are long in bundle tables (a sweep number for a whole series): compared 16 bytes at a time. */
 static inline __attribute__((always_inline)) size_t run_from(const uint8_t *src, size_t i, size_t n, size_t w)
 {
     size_t j = i;
+#ifdef __SSE2__
+    __m128i prev;
     if (w == 4) {
-        uint32_t prev, v;
-        memcpy(&prev, src + (i - 1) * 4, 4);
-        for (; j < n; j++) {
-            memcpy(&v, src + j * 4, 4);
-            if (v != prev)
-                break;
-        }
+        uint32_t p;
+        memcpy(&p, src + (i - 1) * 4, 4);
+        prev = _mm_set1_epi32((int)p);
     } else {
-        uint64_t prev, v;
-        memcpy(&prev, src + (i - 1) * 8, 8);
-        for (; j < n; j++) {
-            memcpy(&v, src + j * 8, 8);
-            if (v != prev)
-                break;
-        }
+        uint64_t p;
+        memcpy(&p, src + (i - 1) * 8, 8);
+        prev = _mm_set1_epi64x((long long)p);
+    }
+    size_t per = 16 / w;
+    for (; j + per <= n; j += per)
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(src + j * w)), prev)) != 0xFFFF)
+            break;
+#endif
+    for (; j < n && !memcmp(src + j * w, src + (i - 1) * w, w); j++) {
     }
     return j - i;
 }
@@ -617,9 +625,7 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
          * length and the lookup. */
         if (c->mode == PQ_MODE_DICT && i > 0 && src[i] == src[i - 1] && (!lens || lens[i] == lens[i - 1]) &&
             c->page_nonnull > 0 && (!valid || valid[i - 1])) {
-            size_t r = 1;
-            while (!valid && !lens && i + r < n && src[i + r] == src[i])
-                r++;
+            size_t r = 1 + (!valid && !lens ? run_from((const uint8_t *)src, i + 1, n, sizeof *src) : 0);
             repeat_last(c, r);
             i += r - 1;
             continue;
