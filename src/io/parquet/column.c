@@ -9,6 +9,7 @@
 #include "plateau/mem.h"
 #include "pq_format.h"
 #include "rle.h"
+#include "runs.h"
 #include "thrift.h"
 
 /* An AUTO column decides after this many values whether its dictionary pays. */
@@ -535,32 +536,6 @@ static inline void repeat_last(pq_col *c, size_t r)
     c->page_nonnull += r;
 }
 
-/* Length of the run of w-byte values (w = 4 or 8) equal to the one before src[i], from i on, at most n - i. Runs
- * are long in bundle tables (a sweep number for a whole series): compared 16 bytes at a time. */
-static inline __attribute__((always_inline)) size_t run_from(const uint8_t *src, size_t i, size_t n, size_t w)
-{
-    size_t j = i;
-#ifdef __SSE2__
-    __m128i prev;
-    if (w == 4) {
-        uint32_t p;
-        memcpy(&p, src + (i - 1) * 4, 4);
-        prev = _mm_set1_epi32((int)p);
-    } else {
-        uint64_t p;
-        memcpy(&p, src + (i - 1) * 8, 8);
-        prev = _mm_set1_epi64x((long long)p);
-    }
-    size_t per = 16 / w;
-    for (; j + per <= n; j += per)
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(src + j * w)), prev)) != 0xFFFF)
-            break;
-#endif
-    for (; j < n && !memcmp(src + j * w, src + (i - 1) * w, w); j++) {
-    }
-    return j - i;
-}
-
 static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg,
                                                                         const pl_colbuf *b, size_t off, size_t n,
                                                                         size_t w, pl_status *st, pl_error *err)
@@ -575,7 +550,7 @@ static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *
         }
         /* Runs of one value (a sweep number, a rate) reuse the previous entry without a lookup. */
         if (i > 0 && c->page_nonnull > 0) {
-            size_t r = !valid ? run_from(src, i, n, w) : valid[i - 1] && !memcmp(src + i * w, src + (i - 1) * w, w);
+            size_t r = !valid ? pq_run_from(src, i, n, w) : valid[i - 1] && !memcmp(src + i * w, src + (i - 1) * w, w);
             if (r) {
                 repeat_last(c, r);
                 i += r - 1;
@@ -625,7 +600,7 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
          * length and the lookup. */
         if (c->mode == PQ_MODE_DICT && i > 0 && src[i] == src[i - 1] && (!lens || lens[i] == lens[i - 1]) &&
             c->page_nonnull > 0 && (!valid || valid[i - 1])) {
-            size_t r = 1 + (!valid && !lens ? run_from((const uint8_t *)src, i + 1, n, sizeof *src) : 0);
+            size_t r = 1 + (!valid && !lens ? pq_run_from((const uint8_t *)src, i + 1, n, sizeof *src) : 0);
             repeat_last(c, r);
             i += r - 1;
             continue;
