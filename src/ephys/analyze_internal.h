@@ -1,6 +1,7 @@
 /* Internal parts of the bundle analysis (analyze_*.c). */
 #ifndef PLATEAU_ANALYZE_INTERNAL_H
 #define PLATEAU_ANALYZE_INTERNAL_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "plateau/ephys.h"
@@ -22,7 +23,9 @@ typedef struct ephys_cell_info {
 } ephys_cell_info;
 
 typedef struct ephys_ap_writer ephys_ap_writer;
-pl_status ephys_ap_open(const char *dir, ephys_ap_writer **out, pl_error *err);
+/* wide: also AP_analysis_wide.parquet/.csv at close (one row per spiking sweep, columns <metric>_<spike>); the
+ * spikes wait in a scratch file meanwhile, so memory stays one sweep. */
+pl_status ephys_ap_open(const char *dir, bool wide, ephys_ap_writer **out, pl_error *err);
 pl_status ephys_ap_write(ephys_ap_writer *w, const pl_ephys_sweep *s, const pl_ephys_spike *spikes, pl_error *err);
 pl_status ephys_ap_close(ephys_ap_writer *w, pl_error *err); /* commits both files; frees w */
 void ephys_ap_abort(ephys_ap_writer *w);
