@@ -38,6 +38,8 @@ typedef struct {
     pl_ephys_sweep *sweeps;
     size_t n, cap;
     size_t spikes;
+    size_t spiking_sweeps, savgol_pages; /* per-sweep pages of the plots */
+    int pdf_pages;
 } bundle_run;
 
 static pl_status load_manifest(bundle_run *b, const char *manifest_path, pl_error *err)
@@ -224,11 +226,8 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
         json_array_append_new(outputs, json_string("AP_analysis_wide.csv"));
     }
     if (b->plots) {
-        static const char *const names[] = {"ephys_sweeps.png",  "ephys_spikes.png", "ephys_ap_sweeps.png",
-                                            "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png",
-                                            "summary.pdf"};
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            json_array_append_new(outputs, json_string(names[k]));
+        json_array_append_new(outputs, json_string("plots"));
+        json_array_append_new(outputs, json_string("summary.pdf"));
     }
     json_t *an =
         json_pack("{s:b,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f}", "complete", 1, "plateau_version",
@@ -238,6 +237,11 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
                   num_or_null(cell->input_resistance_MOhm), "input_resistance_r", num_or_null(cell->input_resistance_r),
                   "rheobase_pA", num_or_null(cell->rheobase_pA), "seconds", secs);
     json_object_set_new(an, "options", json_pack("{s:b,s:b}", "plots", b->plots, "ap_wide", b->ap_wide));
+    if (b->plots) /* what summary.pdf and plots/ hold: 5 summary pages, one per spiking sweep, the baselines */
+        json_object_set_new(an, "plots",
+                            json_pack("{s:i,s:I,s:I,s:i}", "summary_pages", 5, "ap_sweep_pages",
+                                      (json_int_t)b->spiking_sweeps, "savgol_pages", (json_int_t)b->savgol_pages,
+                                      "pdf_pages", b->pdf_pages));
     json_object_set_new(b->manifest, "analysis", an);
     return write_json(manifest_path, b->manifest, err);
 }
@@ -298,7 +302,7 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     pl_ephys_cell_init(&cell);
     ephys_plotter *plots = NULL;
     if (o->plots)
-        st = ephys_plotter_new(&plots, err);
+        st = ephys_plotter_new(&b.params, &plots, err);
     if (st == PL_OK)
         st = analyse_sweeps(&b, &cell, plots, err);
     pl_ephys_cell_finish(&cell);
@@ -308,7 +312,15 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     if (st == PL_OK)
         st = write_sweep_config(&b, err);
     if (st == PL_OK && plots)
-        st = ephys_plotter_finish(plots, b.dir, b.sweeps, b.n, &info, err);
+        st = ephys_plotter_finish(plots, b.dir, b.sweeps, b.n, &info, &b.pdf_pages, err);
+    if (st == PL_OK && plots) {
+        size_t base = 0;
+        for (size_t k = 0; k < b.n; k++) {
+            b.spiking_sweeps += b.sweeps[k].valid && b.sweeps[k].n_spikes > 0;
+            base += b.sweeps[k].valid && b.sweeps[k].savgol_window > 0;
+        }
+        b.savgol_pages = (base + EPHYS_BASE_PER_PAGE - 1) / EPHYS_BASE_PER_PAGE;
+    }
     ephys_plotter_free(plots);
     if (st == PL_OK)
         st = update_manifest(&b, in->path, &cell, now_s() - t0, err);
