@@ -1,6 +1,7 @@
 /* Plots of a bundle's analysis, each a PNG in the bundle's plots/ folder and a page of summary.pdf (pages in this
  * fixed order):
- *   1 ephys_sweeps.png    kept and dropped sweeps overlaid (decimated traces, fed while each sweep is in memory)
+ *   1 ephys_sweeps.png    kept and dropped sweeps overlaid (min/max pairs per pixel, taken while each sweep is
+ *                         in memory)
  *   2 ephys_spikes.png    first spike of every spiking sweep aligned at the peak with the average of all spikes;
  *                         phase plot (dV/dt against V) of the first spike with its threshold and kink marked
  *   3 ephys_passive.png   resting potential per sweep, its histogram, the input-resistance fit, sag per sweep
@@ -22,9 +23,8 @@
 #define WAVE_PRE_MS EPHYS_WAVE_PRE_MS
 #define WAVE_POST_MS EPHYS_WAVE_POST_MS
 #define MAX_OVERLAY 200 /* traces per overlay panel; later sweeps are left out (noted in the title) */
-#define OVERLAY_PAIRS 600 /* min/max pairs per overlaid sweep, about one per pixel: stroking the panel's full
-                             quarter-pixel columns of 85 sweeps took 3 s per output */
-#define OVERLAY_CHUNK 4096
+#define OVERLAY_PAIRS 600 /* min/max pairs per overlaid sweep, about one per pixel: drawing decimated traces (4
+                             columns per pixel) of 85 sweeps took 3 s per output and 72 KB per sweep */
 
 struct ephys_plotter {
     pl_figure *sweeps_fig, *spikes_fig;
@@ -35,7 +35,8 @@ struct ephys_plotter {
     double *wave_sum; /* sum of all spikes' waveforms at wave_rate */
     size_t wave_count;
     bool phase_done;
-    double overlay_buf[2 * OVERLAY_CHUNK];
+    int kept_seen, dropped_seen;
+    double overlay_x[2 * OVERLAY_PAIRS + 2], overlay_y[2 * OVERLAY_PAIRS + 2];
 };
 
 pl_status ephys_plotter_new(const pl_ephys_params *params, ephys_plotter **out, pl_error *err)
@@ -159,20 +160,18 @@ pl_status ephys_plotter_sweep(ephys_plotter *p, const pl_ephys_sweep *s, const d
     if (!p || n < 2 || !(s->rate_Hz > 0))
         return PL_OK;
     int *count = s->valid ? &p->kept_traces : &p->dropped_traces;
-    if (*count < MAX_OVERLAY) {
-        pl_trace *tr;
+    (*(s->valid ? &p->kept_seen : &p->dropped_seen))++;
+    if (*count < MAX_OVERLAY) { /* the sweep as min/max pairs, a small line series */
         pl_axes *ax = pl_figure_panel(p->sweeps_fig, 0, s->valid ? 0 : 1);
-        pl_status st = pl_trace_new(ax, 0.0, (double)(n - 1) / s->rate_Hz, NULL, &tr, err);
-        size_t k = n > 2 * OVERLAY_PAIRS ? (n + OVERLAY_PAIRS - 1) / OVERLAY_PAIRS : 1, chunk = OVERLAY_CHUNK * k;
-        double dt = 1.0 / s->rate_Hz;
-        for (size_t i = 0; st == PL_OK && i < n; i += chunk) { /* bins of k samples, a chunk of bins at a time */
-            size_t len = n - i < chunk ? n - i : chunk;
-            if (k == 1)
-                st = pl_trace_feed(tr, (double)i * dt, dt, v + i, len, err);
-            else
-                st = pl_trace_feed(tr, (double)i * dt, dt * (double)k / 2.0, p->overlay_buf,
-                                   ephys_reduce(v + i, len, k, p->overlay_buf), err);
-        }
+        size_t k = n > 2 * OVERLAY_PAIRS ? (n + OVERLAY_PAIRS - 1) / OVERLAY_PAIRS : 1, m = n;
+        double dt = 1.0 / s->rate_Hz, *y = p->overlay_y;
+        if (k > 1)
+            m = ephys_reduce(v, n, k, y);
+        else
+            y = (double *)v;
+        for (size_t i = 0; i < m; i++)
+            p->overlay_x[i] = (double)i * dt * (double)k / (k > 1 ? 2.0 : 1.0);
+        pl_status st = pl_axes_line(ax, p->overlay_x, y, m, &(pl_style){.width = 0.8}, err);
         if (st != PL_OK)
             return st;
         (*count)++;
@@ -355,6 +354,15 @@ pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys
     if (st == PL_OK)
         st = pl_pdf_open(path, &doc, err);
     const char *pd = plots.tmp_path;
+    for (int c = 0; c < 2; c++) { /* how many sweeps each overlay holds */
+        int drawn = c ? p->dropped_traces : p->kept_traces, seen = c ? p->dropped_seen : p->kept_seen;
+        char t[96];
+        if (drawn < seen)
+            snprintf(t, sizeof t, "%s sweeps: the first %d of %d", c ? "dropped" : "kept", drawn, seen);
+        else
+            snprintf(t, sizeof t, "%s sweeps (%d)", c ? "dropped" : "kept", seen);
+        pl_axes_title(pl_figure_panel(p->sweeps_fig, 0, c), t);
+    }
     if (st == PL_OK)
         st = save(p->sweeps_fig, pd, "ephys_sweeps.png", doc, err);
     if (st == PL_OK)
