@@ -246,6 +246,24 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
     return write_json(manifest_path, b->manifest, err);
 }
 
+/* Outputs of an earlier analysis that this one does not write (plots, the wide table) would describe other
+ * parameters: they go, so that the bundle holds only what its manifest lists. */
+static void remove_stale(const bundle_run *b)
+{
+    char path[PL_PATH_MAX];
+    static const char *const wide[] = {"AP_analysis_wide.parquet", "AP_analysis_wide.csv"};
+    for (int k = 0; !b->ap_wide && k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", b->dir, wide[k]);
+        remove(path);
+    }
+    if (!b->plots) {
+        snprintf(path, sizeof path, "%s/summary.pdf", b->dir);
+        remove(path);
+        snprintf(path, sizeof path, "%s/plots", b->dir);
+        pl_remove_tree(path, NULL);
+    }
+}
+
 /* Skipped when the manifest records a complete analysis with the same parameters that wrote every output asked for
  * now (plots, the wide AP table). */
 static bool already_done(const bundle_run *b)
@@ -322,6 +340,8 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
         b.savgol_pages = (base + EPHYS_BASE_PER_PAGE - 1) / EPHYS_BASE_PER_PAGE;
     }
     ephys_plotter_free(plots);
+    if (st == PL_OK)
+        remove_stale(&b);
     if (st == PL_OK)
         st = update_manifest(&b, in->path, &cell, now_s() - t0, err);
     if (st == PL_OK) {

@@ -149,6 +149,8 @@ r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", "--se
             os.path.join(small, "manifest.json"))
 c.eq(r.returncode, 0, "new parameters re-analyse the bundle")
 c.true(os.path.exists(os.path.join(small, "AP_analysis_wide.csv")), "--set ap_wide=1 writes the wide table")
+c.true(not os.path.exists(os.path.join(small, "plots")) and not os.path.exists(os.path.join(small, "summary.pdf")),
+       "plots of the earlier parameters are removed by a --no-plots analysis")
 r = plateau("ephys", "analyze", "--set", "ap_wide=2", small)
 c.eq(r.returncode, 2, "ap_wide takes 0 or 1")
 cfg2 = json.load(open(os.path.join(small, "sweep_config.json")))
