@@ -61,6 +61,12 @@ typedef struct pl_table pl_table;
 pl_status pl_table_open(const char *path, const pl_column *cols, size_t ncols, const pl_table_options *opt,
                         pl_table **out, pl_error *err);
 pl_status pl_table_write(pl_table *t, size_t nrows, const pl_colbuf *cols, pl_error *err);
+/* Writing the same rows to two tables, encoded once: from this call on, every row group t closes is also appended,
+ * byte for byte, to twin (a Parquet table with the same columns and options), so twin receives the rows written to
+ * t; pl_table_mirror(t, NULL, err) stops. Both calls end the open row groups involved, so row groups never mix
+ * mirrored rows with others. twin stays open for its own writes between mirrors. Parquet only (PL_EUNSUPPORTED
+ * for CSV). */
+pl_status pl_table_mirror(pl_table *t, pl_table *twin, pl_error *err);
 /* Finishes the file and renames it into place; frees t (also on failure, after removing the temporary). */
 pl_status pl_table_close(pl_table *t, pl_error *err);
 /* Removes the temporary; frees t. NULL is a no-op. */

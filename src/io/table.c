@@ -161,6 +161,50 @@ pl_status pl_table_write(pl_table *t, size_t nrows, const pl_colbuf *cols, pl_er
     return st;
 }
 
+static bool same_columns(const pl_table *a, const pl_table *b)
+{
+    if (a->ncols != b->ncols)
+        return false;
+    for (size_t i = 0; i < a->ncols; i++)
+        if (strcmp(a->cols[i].name, b->cols[i].name) || a->cols[i].type != b->cols[i].type ||
+            a->cols[i].nullable != b->cols[i].nullable)
+            return false;
+    return true;
+}
+
+static pl_status fail_table(pl_table *t, pl_status st, const pl_error *e)
+{
+    if (t && t->failed == PL_OK) {
+        t->failed = st;
+        t->first_error = *e;
+    }
+    return st;
+}
+
+pl_status pl_table_mirror(pl_table *t, pl_table *twin, pl_error *err)
+{
+    if (!t)
+        return pl_error_set(err, PL_EARG, NULL, "mirror of a table that is not open");
+    for (pl_table *x = t; x; x = x == t ? twin : NULL)
+        if (x->failed != PL_OK) {
+            if (err)
+                *err = x->first_error;
+            return x->failed;
+        }
+    if (!t->ops->mirror)
+        return pl_error_set(err, PL_EUNSUPPORTED, NULL, "only Parquet tables can mirror their row groups");
+    if (twin && (twin == t || twin->ops != t->ops || !same_columns(t, twin)))
+        return pl_error_set(err, PL_EARG, NULL, "a table mirrors only into another table with the same columns");
+    pl_error local;
+    pl_error *e = err ? err : &local;
+    pl_status st = t->ops->mirror(t, twin, e);
+    if (st != PL_OK) {
+        fail_table(t, st, e);
+        fail_table(twin, st, e);
+    }
+    return st;
+}
+
 pl_status pl_table_close(pl_table *t, pl_error *err)
 {
     if (!t)

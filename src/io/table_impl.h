@@ -13,6 +13,9 @@ typedef struct pl_table_ops {
     pl_status (*write)(pl_table *t, size_t nrows, const pl_colbuf *cols, pl_error *err);
     pl_status (*close)(pl_table *t, pl_error *err); /* commits and frees */
     void (*abort)(pl_table *t);                     /* removes the temporary and frees */
+    /* Optional (NULL: not supported): ends the open row group of t and of twin, then copies every row group t
+     * closes into twin too, until twin is NULL. table.c has checked that twin has t's backend and columns. */
+    pl_status (*mirror)(pl_table *t, pl_table *twin, pl_error *err);
 } pl_table_ops;
 
 struct pl_table {

@@ -211,4 +211,4 @@ static void csv_abort(pl_table *t)
     csv_free(w);
 }
 
-static const pl_table_ops csv_ops = {csv_write, csv_close, csv_abort};
+static const pl_table_ops csv_ops = {csv_write, csv_close, csv_abort, NULL};

@@ -7,10 +7,12 @@
 
 #include "io/recording_impl.h"
 
-/* HDF5 chunk cache per open dataset (charged to the budget once: only one data dataset is open at a time). */
-#define NWB_CHUNK_CACHE_BYTES ((size_t)4 << 20)
-/* Metadata HDF5 keeps per open file (B-tree nodes, object headers), estimated for scheduling. */
-#define NWB_METADATA_BYTES ((size_t)4 << 20)
+/* HDF5 chunk cache per open dataset, raised to one chunk where chunks are larger (charged to the budget once: only
+ * one data dataset is open at a time). Reading is sequential, so a chunk is used and dropped: a small cache does. */
+#define NWB_CHUNK_CACHE_BYTES ((size_t)1 << 20)
+/* HDF5's metadata cache per open file (B-tree nodes, object headers): capped, since it otherwise fills with the
+ * chunk indexes of every series read so far and grows with the file (bench/nwb measured 9 MiB more at 4x). */
+#define NWB_METADATA_BYTES ((size_t)1 << 20)
 /* HDF5's free lists (regular, array and block lists capped at 1 MiB each by nwb_h5_silence). */
 #define NWB_FREE_LIST_BYTES ((size_t)3 << 20)
 

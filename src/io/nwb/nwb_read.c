@@ -46,6 +46,9 @@ static hid_t data_of(pl_recording *r, size_t i)
         H5Dclose(f->open_data);
     char path[600];
     snprintf(path, sizeof path, "%s/data", r->series[i].location);
+    /* The cache must hold one whole chunk, or a read that ends inside a chunk decompresses it again next time. */
+    hsize_t chunk = f->info[i].max_chunk;
+    H5Pset_chunk_cache(f->dapl, 521, chunk > NWB_CHUNK_CACHE_BYTES ? (size_t)chunk : NWB_CHUNK_CACHE_BYTES, 1.0);
     f->open_data = H5Dopen2(f->file, path, f->dapl);
     f->open_index = i;
     return f->open_data;
@@ -171,12 +174,12 @@ static void nwb_close(pl_recording *r)
     r->impl = NULL;
 }
 
-/* The chunk cache, HDF5's metadata cache and free lists, and a compressed plus a decompressed copy of the largest
- * chunk (filters work on whole chunks, so a file written with huge chunks needs them whatever we do). */
+/* The chunk cache (at least one largest chunk), HDF5's metadata cache and free lists, and a compressed plus a
+ * decompressed copy of the largest chunk (filters work on whole chunks, so huge chunks need them whatever we do). */
 static size_t nwb_memory_need(const pl_recording *r)
 {
     const nwb_file *f = r->impl;
-    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + NWB_FREE_LIST_BYTES + (size_t)f->max_chunk * 2 +
+    return NWB_CHUNK_CACHE_BYTES + NWB_METADATA_BYTES + NWB_FREE_LIST_BYTES + (size_t)f->max_chunk * 3 +
            ((size_t)1 << 20);
 }
 

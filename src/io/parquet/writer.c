@@ -31,6 +31,7 @@ typedef struct pq_writer {
     uint32_t n_rg;
     pq_buf rg_meta; /* serialized RowGroup structs, concatenated */
     pq_buf scratch; /* a dictionary page */
+    struct pq_writer *twin; /* pl_table_mirror: row groups closed here are copied there too */
 } pq_writer;
 
 static const pl_table_ops parquet_ops;
@@ -208,54 +209,96 @@ static void put_column_chunk(tw *t, const pq_writer *w, const pq_col *c, const c
     tw_struct_end(t); /* ColumnChunk */
 }
 
-/* Flushes every column's open page, writes the chunks one after another and appends the RowGroup metadata. */
+/* Appends the RowGroup metadata of the chunks at pos (columns and statistics from src) to dst's footer. */
+static pl_status put_row_group(pq_writer *dst, const pq_writer *src, const chunk_pos *pos, int64_t rg_start,
+                               int64_t rg_end, pl_error *err)
+{
+    int64_t total_uncomp = 0;
+    for (size_t i = 0; i < src->ncols; i++)
+        total_uncomp += pos[i].uncomp;
+    tw t;
+    tw_init(&t, &dst->rg_meta);
+    tw_elem_struct_begin(&t);
+    tw_list_begin(&t, 1, TT_STRUCT, (uint32_t)src->ncols);
+    for (size_t i = 0; i < src->ncols; i++)
+        put_column_chunk(&t, src, &src->cols[i], &pos[i]);
+    tw_i64(&t, 2, total_uncomp);
+    tw_i64(&t, 3, src->rg_rows);
+    tw_i64(&t, 5, rg_start);
+    tw_i64(&t, 6, rg_end - rg_start);
+    tw_field(&t, 7, TT_I16);
+    pq_buf_uvarint(&dst->rg_meta, pq_zigzag64((int16_t)dst->n_rg));
+    tw_struct_end(&t);
+    pl_status st = pq_buf_status(&dst->rg_meta, err);
+    if (st == PL_OK)
+        dst->n_rg++;
+    return st;
+}
+
+/* Writes a column chunk (dictionary page, then data pages) at w's end and records where it went. */
+static pl_status put_chunk(pq_writer *w, const pq_buf *dict, const pq_buf *pages, chunk_pos *pos, pl_error *err)
+{
+    pos->dict_off = dict->len ? (int64_t)w->offset : -1;
+    pl_status st = write_bytes(w, dict->data, dict->len, err);
+    pos->data_off = (int64_t)w->offset;
+    if (st == PL_OK)
+        st = write_bytes(w, pages->data, pages->len, err);
+    pos->comp = (int64_t)(dict->len + pages->len);
+    return st;
+}
+
+/* A failed copy leaves the twin only closable, as a failed write would. */
+static pl_status twin_failed(pq_writer *twin, pl_status st, const pl_error *err)
+{
+    if (twin->base.failed == PL_OK) {
+        twin->base.failed = st;
+        if (err)
+            twin->base.first_error = *err;
+    }
+    return st;
+}
+
+/* Flushes every column's open page, writes the chunks one after another (to the twin too, when mirroring) and
+ * appends the RowGroup metadata. */
 static pl_status close_row_group(pq_writer *w, pl_error *err)
 {
     if (w->rg_rows == 0)
         return PL_OK;
-    pl_status st;
-    chunk_pos stack_pos[16];
-    chunk_pos *pos = w->ncols <= 16 ? stack_pos : pl_alloc(w->ncols * sizeof *pos, "parquet row group", err);
+    pl_status st = PL_OK;
+    chunk_pos stack_pos[2][16];
+    chunk_pos *pos = w->ncols <= 16 ? stack_pos[0] : pl_alloc(2 * w->ncols * sizeof *pos, "parquet row group", err);
     if (!pos)
         return err ? err->code : PL_ENOMEM;
-    int64_t rg_start = (int64_t)w->offset, total_uncomp = 0;
-    for (size_t i = 0; i < w->ncols; i++) {
+    chunk_pos *tpos = w->ncols <= 16 ? stack_pos[1] : pos + w->ncols;
+    pq_writer *twin = w->twin;
+    int64_t rg_start = (int64_t)w->offset, twin_start = twin ? (int64_t)twin->offset : 0;
+    for (size_t i = 0; i < w->ncols && st == PL_OK; i++) {
         pq_col *c = &w->cols[i];
         int64_t dict_uncomp;
         if ((st = pq_col_flush_page(c, &w->cfg, err)) != PL_OK ||
-            (st = pq_col_dict_page(c, &w->cfg, &w->scratch, &dict_uncomp, err)) != PL_OK)
-            goto out;
-        pos[i].dict_off = w->scratch.len ? (int64_t)w->offset : -1;
-        if ((st = write_bytes(w, w->scratch.data, w->scratch.len, err)) != PL_OK)
-            goto out;
-        pos[i].data_off = (int64_t)w->offset;
-        if ((st = write_bytes(w, c->pages.data, c->pages.len, err)) != PL_OK)
-            goto out;
-        pos[i].comp = (int64_t)(w->scratch.len + c->pages.len);
+            (st = pq_col_dict_page(c, &w->cfg, &w->scratch, &dict_uncomp, err)) != PL_OK ||
+            (st = put_chunk(w, &w->scratch, &c->pages, &pos[i], err)) != PL_OK)
+            break;
         pos[i].uncomp = dict_uncomp + c->chunk_uncomp;
-        total_uncomp += pos[i].uncomp;
+        if (twin) {
+            if ((st = put_chunk(twin, &w->scratch, &c->pages, &tpos[i], err)) != PL_OK)
+                twin_failed(twin, st, err);
+            tpos[i].uncomp = pos[i].uncomp;
+        }
     }
-    tw t;
-    tw_init(&t, &w->rg_meta);
-    tw_elem_struct_begin(&t);
-    tw_list_begin(&t, 1, TT_STRUCT, (uint32_t)w->ncols);
-    for (size_t i = 0; i < w->ncols; i++)
-        put_column_chunk(&t, w, &w->cols[i], &pos[i]);
-    tw_i64(&t, 2, total_uncomp);
-    tw_i64(&t, 3, w->rg_rows);
-    tw_i64(&t, 5, rg_start);
-    tw_i64(&t, 6, (int64_t)w->offset - rg_start);
-    tw_field(&t, 7, TT_I16);
-    pq_buf_uvarint(&w->rg_meta, pq_zigzag64((int16_t)w->n_rg));
-    tw_struct_end(&t);
-    if ((st = pq_buf_status(&w->rg_meta, err)) != PL_OK)
-        goto out;
-    for (size_t i = 0; i < w->ncols; i++)
-        pq_col_reset_chunk(&w->cols[i]);
-    w->n_rg++;
-    w->rg_rows = 0;
-out:
-    if (pos != stack_pos)
+    if (st == PL_OK)
+        st = put_row_group(w, w, pos, rg_start, (int64_t)w->offset, err);
+    if (st == PL_OK && twin) {
+        if ((st = put_row_group(twin, w, tpos, twin_start, (int64_t)twin->offset, err)) != PL_OK)
+            twin_failed(twin, st, err);
+        twin->base.rows += (uint64_t)w->rg_rows;
+    }
+    if (st == PL_OK) {
+        for (size_t i = 0; i < w->ncols; i++)
+            pq_col_reset_chunk(&w->cols[i]);
+        w->rg_rows = 0;
+    }
+    if (pos != stack_pos[0])
         pl_free(pos);
     return st;
 }
@@ -397,6 +440,22 @@ static pl_status parquet_close(pl_table *t, pl_error *err)
     return st;
 }
 
+/* The twin's rows are counted by table.c only for its own writes; mirrored ones are added in close_row_group. */
+static pl_status parquet_mirror(pl_table *t, pl_table *twin_table, pl_error *err)
+{
+    pq_writer *w = (pq_writer *)t, *twin = (pq_writer *)twin_table;
+    pl_status st = close_row_group(w, err);
+    w->twin = NULL;
+    if (st != PL_OK || !twin)
+        return st;
+    if (twin->opt.codec != w->opt.codec)
+        return pl_error_set(err, PL_EARG, twin->file.final_path, "a mirrored table needs the same compression codec");
+    if ((st = close_row_group(twin, err)) != PL_OK)
+        return st;
+    w->twin = twin;
+    return PL_OK;
+}
+
 static void parquet_abort(pl_table *t)
 {
     pq_writer *w = (pq_writer *)t;
@@ -404,4 +463,4 @@ static void parquet_abort(pl_table *t)
     writer_free(w);
 }
 
-static const pl_table_ops parquet_ops = {parquet_write, parquet_close, parquet_abort};
+static const pl_table_ops parquet_ops = {parquet_write, parquet_close, parquet_abort, parquet_mirror};
