@@ -82,8 +82,10 @@ const cli_command cmd_ephys_analyze = {
         "searched recursively for bundles. The pA and mV tables are read sweep by sweep; current-clamp sweeps are\n"
         "classified and analysed (true units: mV, ms, mV/ms, MOhm). Written into each bundle, atomically:\n"
         "sweep_config.json, analysis.parquet/.csv (one row per kept sweep), AP_analysis.parquet/.csv (one row per\n"
-        "spike), ephys_*.png and summary.pdf, and an \"analysis\" section in manifest.json. A bundle already analysed\n"
-        "with the same parameters is skipped unless --force.",
+        "spike; with --ap-wide also AP_analysis_wide.parquet/.csv, one row per spiking sweep), plots/ (summary plots,\n"
+        "one AP figure per spiking sweep, Savitzky-Golay baselines) and summary.pdf holding all of them in that order,\n"
+        "and an \"analysis\" section in manifest.json. A bundle already analysed with the same parameters and outputs\n"
+        "is skipped unless --force.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,
