@@ -273,7 +273,7 @@ static bool already_done(const bundle_run *b)
         return false;
     json_t *had = json_object_get(an, "options");
     if ((b->ap_wide && !json_is_true(json_object_get(had, "ap_wide"))) ||
-        (b->plots && json_is_false(json_object_get(had, "plots"))))
+        (b->plots && !json_is_true(json_object_get(had, "plots")))) /* also analyses before plots/ existed */
         return false;
     json_t *mine = json_loads(b->params_json, 0, NULL);
     bool same = json_equal(mine, json_object_get(an, "params"));

@@ -334,6 +334,8 @@ static void wide_columns(batch *b, size_t max_spikes)
         snprintf(name, sizeof name, "kink_count_%zu", i);
         col_double(b, c++, name);
     }
+    for (size_t c = 3; c < b->ncols; c++) /* no dictionary trial: its state per column adds up over thousands */
+        b->cols[c].encoding = PL_ENC_PLAIN;
 }
 
 static pl_status write_wide(ephys_ap_writer *w, pl_error *err)
@@ -350,7 +352,7 @@ static pl_status write_wide(ephys_ap_writer *w, pl_error *err)
     wide_columns(&b, w->max_spikes);
     pl_table_options opt;
     pl_table_options_default(&opt);
-    opt.page_bytes = 4096; /* one page buffer per column, and there can be thousands of columns */
+    opt.page_bytes = 1024; /* per-column page buffers: there can be thousands of columns (rows are few) */
     opt.row_group_bytes = 1 << 20;
     pl_table *t[2] = {NULL, NULL};
     char path[PL_PATH_MAX];
