@@ -134,6 +134,8 @@ typedef struct pl_figure_spec {
     double font_pt;             /* tick label size; labels are +1 pt, titles +2 pt; 0 = 9 pt */
     const double *row_weights;  /* relative panel heights (rows entries), or NULL for equal rows */
     const double *col_weights;  /* relative panel widths (cols entries), or NULL for equal columns */
+    bool draft; /* overviews of many panels: traces drawn with bevel joins and cairo's fast rasterizer, about twice
+                   as fast; anti-aliasing is coarser (coverage in 1/16 steps), the shape the same */
 } pl_figure_spec;
 
 pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *err);

@@ -106,7 +106,13 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n,
              n == 1 ? "" : "s");
     pl_figure_spec spec = {
-        .width_in = 2.8 * cols, .height_in = 2.1 * rows + 0.7, .dpi = 100, .rows = rows, .cols = cols, .title = title};
+        .width_in = 2.8 * cols,
+        .height_in = 2.1 * rows + 0.7,
+        .dpi = 100,
+        .rows = rows,
+        .cols = cols,
+        .title = title,
+        .draft = true};
     return pl_figure_new(&spec, &k->fig, err);
 }
 

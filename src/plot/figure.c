@@ -97,6 +97,7 @@ pl_status pl_figure_new(const pl_figure_spec *spec, pl_figure **out, pl_error *e
     fig->rows = rows;
     fig->cols = cols;
     fig->font_pt = (spec->font_pt > 3 && spec->font_pt < 72) ? spec->font_pt : 9.0;
+    fig->draft = spec->draft;
     pl__copy_text(fig->title, sizeof fig->title, spec->title);
     for (size_t i = 0; i < npanel; i++) {
         pl_axes *ax = &fig->panels[i];

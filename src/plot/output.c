@@ -1,5 +1,5 @@
 /* plateau plot: writing figures as PNG, JPEG, SVG and PDF, always atomically (pl_afile: a temporary file renamed into
- * place on success). Raster formats are drawn in strips of STRIP_ROWS pixel rows and encoded as they come, so the
+ * place on success). Raster formats are drawn in strips of at most STRIP_BYTES and encoded as they come, so the
  * memory of a save is one strip whatever the figure's size. */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -16,7 +16,8 @@
 #include "plateau/mem.h"
 #include "plot/plot_impl.h"
 
-#define STRIP_ROWS 128
+#define STRIP_ROWS 128                 /* at least */
+#define STRIP_BYTES ((size_t)2 << 20) /* at most, unless STRIP_ROWS rows need more */
 
 /* An output file and the first error met while writing it (cairo's callbacks cannot carry one). */
 typedef struct sink {
@@ -46,24 +47,27 @@ static pl_status render_strips(pl_figure *fig, rows_fn rows, void *ctx, pl_error
 {
     int w = fig->w_px, h = fig->h_px;
     int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, w);
-    uint8_t *buf = pl_alloc((size_t)stride * STRIP_ROWS, "plot image strip", err);
+    /* Taller strips draw an item crossing strip edges fewer times; the strip stays within STRIP_BYTES. */
+    int strip = (int)(STRIP_BYTES / (size_t)stride);
+    strip = strip < STRIP_ROWS ? STRIP_ROWS : strip > h ? h : strip;
+    uint8_t *buf = pl_alloc((size_t)stride * (size_t)strip, "plot image strip", err);
     if (!buf)
         return err ? err->code : PL_ENOMEM;
-    cairo_surface_t *surf = cairo_image_surface_create_for_data(buf, CAIRO_FORMAT_RGB24, w, STRIP_ROWS, stride);
+    cairo_surface_t *surf = cairo_image_surface_create_for_data(buf, CAIRO_FORMAT_RGB24, w, strip, stride);
     pl_status st = PL_OK;
     double s = fig->dpi / 72.0;
     pl__layout(fig, s);
-    for (int y0 = 0; y0 < h && !st; y0 += STRIP_ROWS) {
+    for (int y0 = 0; y0 < h && !st; y0 += strip) {
         cairo_t *cr = cairo_create(surf);
         cairo_translate(cr, 0, -y0);
         cairo_scale(cr, s, s);
-        pl__render(fig, cr, y0 / s - 2, (y0 + STRIP_ROWS) / s + 2);
+        pl__render(fig, cr, y0 / s - 2, (y0 + strip) / s + 2);
         if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
             st = pl_error_set(err, PL_EINTERNAL, NULL, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
         cairo_destroy(cr);
         cairo_surface_flush(surf);
         if (!st)
-            st = rows(ctx, buf, stride, h - y0 < STRIP_ROWS ? h - y0 : STRIP_ROWS, err);
+            st = rows(ctx, buf, stride, h - y0 < strip ? h - y0 : strip, err);
     }
     cairo_surface_destroy(surf);
     pl_free(buf);

@@ -89,6 +89,7 @@ struct pl_figure {
     int w_px, h_px;
     int rows, cols;
     double font_pt;
+    bool draft; /* pl_figure_spec.draft */
     char title[PL_PLOT_TEXT_MAX];
     double *row_edges, *col_edges; /* rows+1 / cols+1 fractions 0..1 of the grid area */
     pl_axes *panels;               /* rows*cols */
