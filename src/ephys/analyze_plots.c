@@ -361,7 +361,12 @@ pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys
             snprintf(t, sizeof t, "%s sweeps: the first %d of %d", c ? "dropped" : "kept", drawn, seen);
         else
             snprintf(t, sizeof t, "%s sweeps (%d)", c ? "dropped" : "kept", seen);
-        pl_axes_title(pl_figure_panel(p->sweeps_fig, 0, c), t);
+        pl_axes *ax = pl_figure_panel(p->sweeps_fig, 0, c);
+        pl_axes_title(ax, t);
+        if (seen == 0 && st == PL_OK) { /* say so rather than show empty axes */
+            pl_axes_off(ax);
+            st = pl_axes_text(ax, PL_LOC_UPPER_LEFT, c ? "No sweep was dropped." : "No sweep was kept.", err);
+        }
     }
     if (st == PL_OK)
         st = save(p->sweeps_fig, pd, "ephys_sweeps.png", doc, err);
