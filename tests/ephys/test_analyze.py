@@ -145,6 +145,15 @@ small = os.path.join(out, "bluepyefe_99111002_cc")
 c.eq(len(glob.glob(os.path.join(small, "plots", "ap_sweep_*.png"))),
      json.load(open(os.path.join(small, "manifest.json")))["analysis"]["plots"]["ap_sweep_pages"],
      "bluepyefe bundle: one AP plot per spiking sweep")
+before = set(os.listdir(os.path.join(small, "plots")))
+r = plateau("ephys", "analyze", "--set", "prominence_mV=80", small)
+an = json.load(open(os.path.join(small, "manifest.json")))["analysis"]
+after = set(os.listdir(os.path.join(small, "plots")))
+info = subprocess.run(["pdfinfo", os.path.join(small, "summary.pdf")], capture_output=True, text=True).stdout
+c.true(r.returncode == 0 and len([f for f in after if f.startswith("ap_sweep_")]) == an["plots"]["ap_sweep_pages"] <
+       len([f for f in before if f.startswith("ap_sweep_")]) and after < before and
+       int(re.search(r"Pages:\s+(\d+)", info).group(1)) == an["plots"]["pdf_pages"],
+       "fewer spiking sweeps after a re-analysis: plots/ and summary.pdf hold only the new ones")
 r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", "--set", "ap_wide=1",
             os.path.join(small, "manifest.json"))
 c.eq(r.returncode, 0, "new parameters re-analyse the bundle")
