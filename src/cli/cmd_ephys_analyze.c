@@ -63,10 +63,7 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
 
 static const cli_option options[] = {
     {"no-plots", 0, NULL, "do not draw the plots and summary.pdf", OPT_NO_PLOTS},
-    {"ap-wide", 0, NULL,
-     "also write AP_analysis_wide.parquet/.csv: one row per spiking sweep, columns <metric>_<spike> (the original's "
-     "wide layout, transposed)",
-     OPT_AP_WIDE},
+    {"ap-wide", 0, NULL, "also AP_analysis_wide.parquet/.csv: a row per spiking sweep, <metric>_<spike>", OPT_AP_WIDE},
     {"force", 0, NULL, "analyse bundles again even when analysed with the same parameters", OPT_FORCE},
     {"set", 0, "NAME=VALUE", "change an analysis parameter (e.g. prominence_mV=15); see docs/ephys-analysis.md",
      OPT_SET},
@@ -82,10 +79,10 @@ const cli_command cmd_ephys_analyze = {
         "searched recursively for bundles. The pA and mV tables are read sweep by sweep; current-clamp sweeps are\n"
         "classified and analysed (true units: mV, ms, mV/ms, MOhm). Written into each bundle, atomically:\n"
         "sweep_config.json, analysis.parquet/.csv (one row per kept sweep), AP_analysis.parquet/.csv (one row per\n"
-        "spike; with --ap-wide also AP_analysis_wide.parquet/.csv, one row per spiking sweep), plots/ (summary plots,\n"
-        "one AP figure per spiking sweep, Savitzky-Golay baselines) and summary.pdf holding all of them in that order,\n"
-        "and an \"analysis\" section in manifest.json. A bundle already analysed with the same parameters and outputs\n"
-        "is skipped unless --force.",
+        "spike; with --ap-wide also AP_analysis_wide.parquet/.csv, one row per spiking sweep), plots/ (summary\n"
+        "plots, one AP figure per spiking sweep, Savitzky-Golay baselines) and summary.pdf holding all of them in\n"
+        "that order, and an \"analysis\" section in manifest.json. A bundle already analysed with the same\n"
+        "parameters and outputs is skipped unless --force.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,

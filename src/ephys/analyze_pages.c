@@ -127,7 +127,8 @@ static pl_status add_ap(ephys_sweep_pages *g, const pl_ephys_sweep *s, const dou
     double rate = s->rate_Hz, dt = 1.0 / rate;
     size_t ns = s->n_spikes, margin = (size_t)lround(0.05 * rate), ss = s->i_stimulus_start, se = s->i_stimulus_end;
     size_t from = ss > margin ? ss - margin : 0, to = se + margin < n ? se + margin : n - 1;
-    size_t pre = (size_t)lround(EPHYS_WAVE_PRE_MS * rate / 1000.0), post = (size_t)lround(EPHYS_WAVE_POST_MS * rate / 1000.0);
+    size_t pre = (size_t)lround(EPHYS_WAVE_PRE_MS * rate / 1000.0),
+           post = (size_t)lround(EPHYS_WAVE_POST_MS * rate / 1000.0);
     size_t need = 2 * TRACE_PAIRS + 6 * ns + PHASE_MAX + 2 * WAVE_PAIRS + 16;
     pl_status st = grow(g, need, err);
     if (st != PL_OK)
@@ -155,8 +156,12 @@ static pl_status add_ap(ephys_sweep_pages *g, const pl_ephys_sweep *s, const dou
     if (p1 - p0 + 1 > PHASE_MAX)
         p1 = p0 + PHASE_MAX - 1;
     size_t plen = p1 - p0 + 1;
-    double *ph = m + 6 * ns, marks[6] = {v[f->i_threshold], dvdt_at(v, n, f->i_threshold, rate), v[f->i_upstroke],
-                                         dvdt_at(v, n, f->i_upstroke, rate), NAN, NAN};
+    double *ph = m + 6 * ns, marks[6] = {v[f->i_threshold],
+                                         dvdt_at(v, n, f->i_threshold, rate),
+                                         v[f->i_upstroke],
+                                         dvdt_at(v, n, f->i_upstroke, rate),
+                                         NAN,
+                                         NAN};
     for (size_t j = 0; j < plen; j++)
         ph[j] = dvdt_at(v, n, p0 + j, rate);
     size_t back_k = (size_t)lround(f->kink_interval_ms * rate / 1000.0);

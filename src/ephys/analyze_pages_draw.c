@@ -31,9 +31,9 @@ static pl_status line(pl_axes *ax, const ephys_page_array *a, const pl_style *st
 static pl_status markers(pl_axes *ax, const ephys_page_array *x, const ephys_page_array *y, uint32_t color,
                          pl_marker mark, const char *label, pl_error *err)
 {
-    return pl_axes_line(ax, x->v, y->v, (size_t)x->n,
-                        &(pl_style){.color = color, .dash = PL_NOLINE, .marker = mark, .marker_size = 4, .label = label},
-                        err);
+    return pl_axes_line(
+        ax, x->v, y->v, (size_t)x->n,
+        &(pl_style){.color = color, .dash = PL_NOLINE, .marker = mark, .marker_size = 4, .label = label}, err);
 }
 
 static pl_status ap_figure(pl_figure *f, const pl_ephys_sweep *s, const ephys_page_array *a, size_t na, pl_error *err)
@@ -112,8 +112,8 @@ static pl_status draw_ap_pages(ephys_sweep_pages *g, const char *dir, const char
         snprintf(title, sizeof title, "Sweep %d: %+.0f pA, %zu spikes, %.1f Hz, mean threshold %.1f mV%s%s", s.sweep,
                  s.injected_current_pA, s.n_spikes, s.spike_frequency_Hz, s.avg_threshold_mV, cell ? "  \u2014  " : "",
                  cell ? cell : "");
-        pl_figure_spec spec = {.width_in = 14, .height_in = 4.4, .dpi = 100, .cols = 3, .col_weights = weights,
-                               .title = title};
+        pl_figure_spec spec = {
+            .width_in = 14, .height_in = 4.4, .dpi = 100, .cols = 3, .col_weights = weights, .title = title};
         pl_figure *f = NULL;
         st = pl_figure_new(&spec, &f, err);
         if (st == PL_OK)
@@ -141,7 +141,8 @@ static pl_status base_panel(pl_axes *ax, const pl_ephys_sweep *s, ephys_page_arr
         st = line(ax, &a[1], &(pl_style){.color = PL_BLUE, .width = 1.2}, err);
     size_t nw = (size_t)a[2].n;
     double half = a[2].step / 2.0;
-    double *x = pl_alloc((3 * nw + 1) * sizeof *x, "baseline plot", err), *y = pl_alloc((3 * nw + 1) * sizeof *y, "baseline plot", err);
+    double *x = pl_alloc((3 * nw + 1) * sizeof *x, "baseline plot", err),
+           *y = pl_alloc((3 * nw + 1) * sizeof *y, "baseline plot", err);
     if (!x || !y) {
         pl_free(x);
         pl_free(y);
@@ -171,8 +172,12 @@ static pl_status draw_base_pages(ephys_sweep_pages *g, const char *dir, pl_pdf *
         snprintf(title, sizeof title,
                  "Savitzky-Golay baselines (%zu of %zu): raw (grey), filtered (blue), 25 ms window means (orange)",
                  pg + 1, pages);
-        pl_figure_spec spec = {.width_in = 14, .height_in = 10, .dpi = 100, .rows = EPHYS_BASE_ROWS,
-                               .cols = EPHYS_BASE_COLS, .title = title};
+        pl_figure_spec spec = {.width_in = 14,
+                               .height_in = 10,
+                               .dpi = 100,
+                               .rows = EPHYS_BASE_ROWS,
+                               .cols = EPHYS_BASE_COLS,
+                               .title = title};
         pl_figure *f = NULL;
         st = pl_figure_new(&spec, &f, err);
         for (int k = 0; st == PL_OK && k < EPHYS_BASE_PER_PAGE; k++) {

@@ -23,8 +23,9 @@
 #define WAVE_PRE_MS EPHYS_WAVE_PRE_MS
 #define WAVE_POST_MS EPHYS_WAVE_POST_MS
 #define MAX_OVERLAY 200 /* traces per overlay panel; later sweeps are left out (noted in the title) */
-#define OVERLAY_PAIRS 600 /* min/max pairs per overlaid sweep, about one per pixel: drawing decimated traces (4
-                             columns per pixel) of 85 sweeps took 3 s per output and 72 KB per sweep */
+#define OVERLAY_PAIRS                                                                                                  \
+    600 /* min/max pairs per overlaid sweep, about one per pixel: drawing decimated traces (4                          \
+           columns per pixel) of 85 sweeps took 3 s per output and 72 KB per sweep */
 
 struct ephys_plotter {
     pl_figure *sweeps_fig, *spikes_fig;
@@ -284,8 +285,8 @@ static pl_status baseline_figure(pl_figure *f, const pl_ephys_sweep *sw, size_t 
     pl_status st = scatter(a, sw, n, BY_SWEEP, OFF(rmp_mV), x, y, "raw", err);
     size_t m = points(sw, n, BY_SWEEP, OFF(filtered_rmp_mV), x, y); /* crosses: raw and filtered often coincide */
     if (st == PL_OK)
-        st = pl_axes_line(a, x, y, m, &(pl_style){.marker = PL_MARK_CROSS, .dash = PL_NOLINE, .label = "filtered"},
-                          err);
+        st =
+            pl_axes_line(a, x, y, m, &(pl_style){.marker = PL_MARK_CROSS, .dash = PL_NOLINE, .label = "filtered"}, err);
     pl_axes_title(b, "baseline drift (range of the 25 ms window means)");
     pl_axes_labels(b, "Sweep", "Drift range (mV)");
     m = points(sw, n, BY_SWEEP, OFF(drift_range_mV), x, y);

@@ -310,7 +310,8 @@ pl_status ephys_ap_write(ephys_ap_writer *w, const pl_ephys_sweep *s, const pl_e
     batch_free(&b);
     if (st == PL_OK && w->spill) {
         spill_head h = {s->sweep, (uint32_t)s->n_spikes, s->injected_current_pA};
-        if (fwrite(&h, sizeof h, 1, w->spill) != 1 || fwrite(spikes, sizeof *spikes, s->n_spikes, w->spill) != s->n_spikes)
+        if (fwrite(&h, sizeof h, 1, w->spill) != 1 ||
+            fwrite(spikes, sizeof *spikes, s->n_spikes, w->spill) != s->n_spikes)
             return pl_error_set(err, PL_EIO, w->dir, "cannot write the wide AP table's scratch file (disk full?)");
         w->max_spikes = s->n_spikes > w->max_spikes ? s->n_spikes : w->max_spikes;
         w->wide_rows++;
