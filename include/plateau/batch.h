@@ -46,12 +46,15 @@ typedef struct pl_batch_options {
     const char *label;   /* "convert", "trim" (progress bar, summary) */
     int jobs;            /* worker processes; 0 = number of cores */
     size_t memory_limit; /* shared by all workers; 0 = unlimited */
-    double timeout_s;    /* per file; 0 = none */
+    double timeout_s;    /* per file: > 0 seconds; 0 = automatic (pl_batch_default_timeout); < 0 = none */
     pl_progress_mode progress;
     const char *log_path;         /* JSON lines; may be NULL */
     const char *ledger_dir;       /* folder for the ledger (ledger.sqlite); NULL = no ledger */
     int shard_index, shard_count; /* 1-based; shard_count 0 = all */
     bool force;                   /* ignore the ledger's "done" */
+    const char *ledger_tag;       /* what else decides the outputs besides the input (e.g. a metadata log's hash); a
+                                     file recorded done under another tag is handed to its job again, which decides
+                                     whether its outputs are current. NULL = none */
     bool quiet;                   /* no per-file lines */
     int verbose;
     bool in_process; /* run jobs in this process, one at a time (debugging; no crash isolation) */
@@ -76,6 +79,10 @@ typedef struct pl_batch_summary {
  * Office lock files (~$*) and our own temporaries. The result is ordered largest first. *out is pl_alloc'd. */
 pl_status pl_batch_walk(char *const *paths, size_t n_paths, const char *const *formats, pl_batch_input **out,
                         size_t *n_out, pl_error *err);
+
+/* The per-file time limit when none is given: 10 minutes plus 2 seconds per MB of input (0.5 MB/s, ten times below
+ * the slowest conversion measured), so a worker stuck in a library on damaged bytes cannot hold a batch forever. */
+double pl_batch_default_timeout(uint64_t input_bytes);
 
 /* Format of a file by its first bytes: "nwb" (HDF5), "abf", "xlsx" (zip with xl/), "xls" (CFB), or NULL. */
 const char *pl_detect_format(const char *path);

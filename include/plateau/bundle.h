@@ -23,6 +23,9 @@ typedef struct pl_bundle_options {
     bool force;              /* rebuild a bundle already complete for the same source content */
     size_t chunk_samples;    /* samples read per chunk; 0 = 65536 */
     size_t row_group_bytes;  /* Parquet row-group budget per table; 0 = 2 MiB */
+    /* A lab's metadata log (plateau/metadata_log.h), loaded before the batch; the row matching a recording goes into
+     * its manifest as "metadata_log". NULL = none. */
+    const struct pl_metadata_log *metadata;
 } pl_bundle_options;
 
 void pl_bundle_options_default(pl_bundle_options *o);

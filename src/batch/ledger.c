@@ -21,8 +21,19 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS files("
     " label TEXT NOT NULL, rel TEXT NOT NULL, path TEXT, size INTEGER, mtime_ns INTEGER, content_hash TEXT,"
     " status TEXT NOT NULL, error_code TEXT, error TEXT, seconds REAL, peak_rss INTEGER, work_units INTEGER,"
-    " summary TEXT, extra_json TEXT, updated TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    " summary TEXT, extra_json TEXT, updated TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), tag TEXT,"
     " PRIMARY KEY (label, rel));";
+
+/* Ledgers written before the tag column existed get it (last, as in the schema, so rows copy between ledgers). */
+static bool add_tag_column(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('files') WHERE name='tag'", -1, &s, NULL) != SQLITE_OK)
+        return false;
+    bool has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has || sqlite3_exec(db, "ALTER TABLE files ADD COLUMN tag TEXT", NULL, NULL, NULL) == SQLITE_OK;
+}
 
 static pl_status db_error(pl_ledger *l, pl_error *err, const char *what)
 {
@@ -42,14 +53,15 @@ pl_status pl_ledger_open(const char *dir, pl_ledger **out, pl_error *err)
     if (sqlite3_open_v2(l->path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_busy_timeout(l->db, 30000) != SQLITE_OK || sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+        !add_tag_column(l->db) ||
         sqlite3_prepare_v2(l->db,
                            "SELECT 1 FROM files WHERE label=?1 AND rel=?2 AND size=?3 AND mtime_ns=?4 AND "
-                           "status IN ('done','skipped')",
+                           "coalesce(tag,'')=?5 AND status IN ('done','skipped')",
                            -1, &l->is_done, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->db,
                            "INSERT OR REPLACE INTO files(label,rel,path,size,mtime_ns,content_hash,status,error_code,"
-                           "error,seconds,peak_rss,work_units,summary,extra_json) "
-                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                           "error,seconds,peak_rss,work_units,summary,extra_json,tag) "
+                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                            -1, &l->record, NULL) != SQLITE_OK) {
         st = db_error(l, err, "cannot be opened");
         pl_ledger_close(l);
@@ -69,7 +81,8 @@ void pl_ledger_close(pl_ledger *l)
     pl_free(l);
 }
 
-bool pl_ledger_is_done(pl_ledger *l, const char *label, const char *rel, uint64_t size, int64_t mtime_ns)
+bool pl_ledger_is_done(pl_ledger *l, const char *label, const char *rel, uint64_t size, int64_t mtime_ns,
+                       const char *tag)
 {
     sqlite3_stmt *s = l->is_done;
     sqlite3_reset(s);
@@ -77,6 +90,7 @@ bool pl_ledger_is_done(pl_ledger *l, const char *label, const char *rel, uint64_
     sqlite3_bind_text(s, 2, rel, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)size);
     sqlite3_bind_int64(s, 4, mtime_ns);
+    sqlite3_bind_text(s, 5, tag ? tag : "", -1, SQLITE_STATIC);
     bool done = sqlite3_step(s) == SQLITE_ROW;
     sqlite3_reset(s);
     return done;
@@ -108,22 +122,42 @@ pl_status pl_ledger_record(pl_ledger *l, const pl_ledger_entry *e, pl_error *err
     sqlite3_bind_int64(s, 12, (sqlite3_int64)e->work_units);
     bind_text_or_null(s, 13, e->summary);
     bind_text_or_null(s, 14, e->extra_json);
+    bind_text_or_null(s, 15, e->tag);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? PL_OK : db_error(l, err, "cannot record a file");
 }
 
+/* Whether the attached ledger `src` has the tag column (ledgers written before it existed do not). */
+static bool src_has_tag(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('files','src') WHERE name='tag'", -1, &s, NULL) !=
+        SQLITE_OK)
+        return false;
+    bool has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 pl_status pl_ledger_merge_from(pl_ledger *l, const char *src_dir, pl_error *err)
 {
-    char src[PL_PATH_MAX], *sql;
+    static const char cols[] = "label,rel,path,size,mtime_ns,content_hash,status,error_code,error,seconds,peak_rss,"
+                               "work_units,summary,extra_json,updated";
+    char src[PL_PATH_MAX], *sql = NULL;
     snprintf(src, sizeof src, "%s/%s", src_dir, PL_LEDGER_NAME);
-    sql =
-        sqlite3_mprintf("ATTACH DATABASE %Q AS src;"
-                        "INSERT OR REPLACE INTO main.files SELECT * FROM src.files s WHERE NOT EXISTS ("
-                        " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND m.updated > s.updated);"
-                        "DETACH DATABASE src;",
-                        src);
-    int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+    char *attach = sqlite3_mprintf("ATTACH DATABASE %Q AS src", src);
+    int rc = sqlite3_exec(l->db, attach, NULL, NULL, NULL);
+    sqlite3_free(attach);
+    if (rc == SQLITE_OK) {
+        const char *tag = src_has_tag(l->db) ? ",tag" : "";
+        sql = sqlite3_mprintf("INSERT OR REPLACE INTO main.files(%s%s) SELECT %s%s FROM src.files s WHERE NOT EXISTS ("
+                              " SELECT 1 FROM main.files m WHERE m.label=s.label AND m.rel=s.rel AND "
+                              "m.updated > s.updated);"
+                              "DETACH DATABASE src;",
+                              cols, tag, cols, tag);
+        rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+    }
     sqlite3_free(sql);
     if (rc != SQLITE_OK) {
         pl_status st = db_error(l, err, "merge failed");

@@ -24,13 +24,16 @@ typedef struct pl_ledger_entry {
     uint64_t work_units;
     const char *summary;
     const char *extra_json;
+    const char *tag; /* pl_batch_options.ledger_tag of the run; may be NULL */
 } pl_ledger_entry;
 
 pl_status pl_ledger_open(const char *dir, pl_ledger **out, pl_error *err);
 void pl_ledger_close(pl_ledger *l);
 
-/* True when (label, rel) is recorded as done with the same size and mtime (so its content hash is trusted). */
-bool pl_ledger_is_done(pl_ledger *l, const char *label, const char *rel, uint64_t size, int64_t mtime_ns);
+/* True when (label, rel) is recorded as done with the same size and mtime (so its content hash is trusted) under the
+ * same tag (NULL and "" are the same: no tag). */
+bool pl_ledger_is_done(pl_ledger *l, const char *label, const char *rel, uint64_t size, int64_t mtime_ns,
+                       const char *tag);
 pl_status pl_ledger_record(pl_ledger *l, const pl_ledger_entry *e, pl_error *err);
 
 /* Copies every row of the ledger in src_dir into the one in l (newest wins per key); used by plateau merge. */

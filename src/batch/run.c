@@ -47,6 +47,7 @@ typedef struct slot {
     size_t index;
     size_t reservation;
     double start;
+    double limit_s; /* this file's time limit, 0 = none */
     job_result res;
     size_t got;
 } slot;
@@ -202,6 +203,7 @@ static void finish_file(engine *e, size_t index, const job_result *r, double sec
             .work_units = r->out.work_units,
             .summary = r->out.summary,
             .extra_json = r->out.extra_json,
+            .tag = e->opt->ledger_tag,
         };
         pl_error lerr;
         if (pl_ledger_record(e->ledger, &le, &lerr) != PL_OK) {
@@ -241,7 +243,7 @@ static bool ledger_says_done(engine *e, const pl_batch_input *in)
     if (stat(in->path, &sb) != 0)
         return false;
     return pl_ledger_is_done(e->ledger, e->opt->label ? e->opt->label : "batch", in->rel, (uint64_t)sb.st_size,
-                             mtime_ns(&sb));
+                             mtime_ns(&sb), e->opt->ledger_tag);
 }
 
 static pl_status start_worker(engine *e, slot *sl, size_t index, size_t budget, pl_error *err)
@@ -268,6 +270,9 @@ static pl_status start_worker(engine *e, slot *sl, size_t index, size_t budget, 
     sl->index = index;
     sl->reservation = budget;
     sl->start = pl_now();
+    sl->limit_s = e->opt->timeout_s > 0    ? e->opt->timeout_s
+                  : e->opt->timeout_s == 0 ? pl_batch_default_timeout(e->inputs[sl->index].size)
+                                           : 0;
     return PL_OK;
 }
 
@@ -288,8 +293,8 @@ static void reap(engine *e, slot *sl, bool timed_out)
     bool complete = sl->got == sizeof *r;
     if (timed_out) {
         memset(r, 0, sizeof *r);
-        r->status = pl_error_set(&r->err, PL_ETIMEOUT, in->path, "no result after %.0f s (--timeout); stopped",
-                                 e->opt->timeout_s);
+        r->status = pl_error_set(&r->err, PL_ETIMEOUT, in->path, "no result after %.0f s (%s); stopped", sl->limit_s,
+                                 e->opt->timeout_s > 0 ? "--timeout" : "the default time limit; see --timeout");
     } else if (!complete) {
         memset(r, 0, sizeof *r);
         if (WIFSIGNALED(status))
@@ -355,11 +360,16 @@ static void collect(engine *e, slot *slots, int n)
     }
     double now = pl_now();
     for (int i = 0; i < n; i++)
-        if (slots[i].busy && e->opt->timeout_s > 0 && now - slots[i].start > e->opt->timeout_s)
+        if (slots[i].busy && slots[i].limit_s > 0 && now - slots[i].start > slots[i].limit_s)
             reap(e, &slots[i], true);
     size_t rss = tree_rss(slots, n);
     if (rss > e->sum.peak_tree_rss)
         e->sum.peak_tree_rss = rss;
+}
+
+double pl_batch_default_timeout(uint64_t input_bytes)
+{
+    return 600.0 + 2.0 * (double)input_bytes / 1e6;
 }
 
 static pl_status run_workers(engine *e, size_t n, pl_job_estimate_fn estimate, pl_error *err)

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cli/cli.h"
 #include "plateau/batch.h"
 #include "plateau/mem.h"
+#include "plateau/metadata_log.h"
 
 enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_TIMEOUT, ID_VERBOSE, ID_QUIET, ID_HELP };
 
@@ -18,7 +20,8 @@ static const cli_option common_options[] = {
     {"progress", 0, "WHEN", "progress bar on stderr: auto (if a terminal), always, never", ID_PROGRESS},
     {"log", 0, "FILE", "append one JSON line per file (path, status, seconds, peak RSS, error)", ID_LOG},
     {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N", ID_SHARD},
-    {"timeout", 0, "SECONDS", "give up on a file after this many seconds", ID_TIMEOUT},
+    {"timeout", 0, "SECONDS",
+     "give up on a file after this many seconds (default 600 + 2 per MB of the file; 0 = never)", ID_TIMEOUT},
 };
 static const unsigned common_masks[] = {CLI_JOBS, CLI_MEMORY, CLI_PROGRESS, CLI_LOG, CLI_SHARD, CLI_TIMEOUT};
 static const cli_option always_options[] = {
@@ -125,9 +128,9 @@ static int set_common(const cli_command *cmd, cli_common *c, int id, const char 
     case ID_TIMEOUT: {
         char *end;
         double t = strtod(arg, &end);
-        if (end == arg || *end || !(t > 0))
-            return cli_usage_error(cmd, "--timeout takes a positive number of seconds, not '%s'", arg);
-        c->timeout_s = t;
+        if (end == arg || *end || !(t >= 0) || !isfinite(t))
+            return cli_usage_error(cmd, "--timeout takes a number of seconds (0 = never), not '%s'", arg);
+        c->timeout_s = t > 0 ? t : -1; /* the library's 0 means the size-scaled default */
         return 0;
     }
     case ID_VERBOSE: c->verbose++; return 0;
@@ -256,28 +259,90 @@ int cli_plot_format_arg(const cli_command *cmd, const char *arg, const char **ex
     return cli_usage_error(cmd, "--plot-format takes png, svg, pdf or jpeg, not '%s'", arg);
 }
 
+int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, int which, const char *arg)
+{
+    if (which == 1)
+        return cli_int_arg(cmd, "--metadata-header-row", arg, 1, 1048576, &m->header_row);
+    *(which == 0 ? &m->path : &m->sheet) = arg;
+    return 0;
+}
+
+/* Matches every input against the log before the batch: a warning per ambiguous recording, and the counts. */
+static void match_report(const cli_command *cmd, const cli_common *common, const pl_metadata_log *log,
+                         const pl_batch_input *inputs, size_t n, size_t *matched, size_t *ambiguous)
+{
+    *matched = *ambiguous = 0;
+    for (size_t i = 0; i < n; i++) {
+        pl_metadata_match m;
+        pl_metadata_log_match(log, inputs[i].rel, &m);
+        *matched += m.kind == PL_META_MATCHED;
+        if (m.kind != PL_META_AMBIGUOUS)
+            continue;
+        ++*ambiguous;
+        if (!common->quiet)
+            fprintf(stderr,
+                    "plateau %s: warning: %s: rows %u and %u of the metadata log %s both match it (as '%s'); "
+                    "using neither\n",
+                    cmd->name, inputs[i].path, m.row, m.other_row, pl_metadata_log_path(log), m.name);
+    }
+}
+
+static void match_summary(const cli_common *common, const pl_metadata_log *log, size_t n, size_t matched,
+                          size_t ambiguous)
+{
+    if (common->quiet)
+        return;
+    fprintf(stderr, "metadata log %s (sheet '%s', header row %u, key %s): %zu of %zu recording%s matched a row",
+            pl_metadata_log_path(log), pl_metadata_log_sheet(log), pl_metadata_log_header_row(log),
+            pl_metadata_log_key(log), matched, n, n == 1 ? "" : "s");
+    if (ambiguous)
+        fprintf(stderr, ", %zu ambiguous (no row used)", ambiguous);
+    fprintf(stderr, "\n");
+}
+
 int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **paths, int n_paths, const char *label,
-                       const char *out_dir, bool force,
+                       const char *out_dir, bool force, const cli_metadata *meta,
+                       const struct pl_metadata_log **log_slot,
                        pl_status (*job)(void *, const pl_batch_input *, pl_job_outcome *, pl_error *),
                        size_t (*estimate)(void *, const pl_batch_input *), void *ctx)
 {
     pl_error err;
     pl_error_clear(&err);
+    pl_metadata_log *log = NULL;
+    if (meta && (meta->header_row || meta->sheet) && !meta->path)
+        return cli_usage_error(cmd, "--metadata-%s needs --metadata LOG", meta->sheet ? "sheet" : "header-row");
+    pl_metadata_log_options lo = {meta ? meta->header_row : 0, meta ? meta->sheet : NULL};
+    if (meta && meta->path && pl_metadata_log_load(meta->path, &lo, &log, &err) != PL_OK) {
+        cli_print_error(&err);
+        return CLI_EXIT_FAILED;
+    }
     static const char *const formats[] = {"nwb", "abf", NULL};
     pl_batch_input *inputs = NULL;
     size_t n = 0;
     if (pl_batch_walk(paths, (size_t)n_paths, formats, &inputs, &n, &err) != PL_OK) {
         cli_print_error(&err);
+        pl_metadata_log_free(log);
         return CLI_EXIT_FAILED;
     }
     if (n == 0) {
         fprintf(stderr, "plateau %s: no .nwb or .abf recordings found in the given paths\n", cmd->name);
         pl_free(inputs);
+        pl_metadata_log_free(log);
         return CLI_EXIT_FAILED;
     }
     pl_batch_options opt;
     cli_batch_options(common, label, out_dir, force, &opt);
+    size_t matched = 0, ambiguous = 0;
+    if (log) {
+        match_report(cmd, common, log, inputs, n, &matched, &ambiguous);
+        opt.ledger_tag = pl_metadata_log_hash(log);
+        *log_slot = log;
+    }
     pl_status st = pl_batch_run(&opt, inputs, n, job, estimate, ctx, NULL, &err);
+    if (log)
+        match_summary(common, log, n, matched, ambiguous);
+    *log_slot = NULL;
+    pl_metadata_log_free(log);
     pl_free(inputs);
     cli_report_memory(common);
     return st == PL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;

@@ -79,12 +79,35 @@ struct pl_batch_options;
 void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
                        struct pl_batch_options *opt);
 
+/* --metadata LOG and --metadata-header-row N of the recording commands: a lab's metadata log matched to recordings. */
+typedef struct cli_metadata {
+    const char *path; /* NULL = none */
+    long header_row;  /* 1-based; 0 = detect */
+    const char *sheet; /* NULL = the first */
+} cli_metadata;
+
+/* clang-format off */
+/* id is the first of three consecutive option ids. */
+#define CLI_METADATA_OPTIONS(id) \
+    {"metadata", 0, "LOG", "a lab's metadata log (.xlsx/.xls); each recording's row goes into its manifest", (id)}, \
+    {"metadata-header-row", 0, "N", "the log's header row (default: found in rows 1-10)", (id) + 1}, \
+    {"metadata-sheet", 0, "NAME", "the log's sheet, by name or 0-based index (default: the first)", (id) + 2}
+/* clang-format on */
+
+/* Handles the value of option `which` of CLI_METADATA_OPTIONS: 0 --metadata, 1 --metadata-header-row, 2
+ * --metadata-sheet. */
+int cli_metadata_arg(const cli_command *cmd, cli_metadata *m, int which, const char *arg);
+
 struct pl_batch_input;
 struct pl_job_outcome;
+struct pl_metadata_log;
 /* Walks the positional paths for recordings (nwb, abf), runs job over them on the batch engine with the common
- * options, and reports memory: the whole of a recording batch command after its own options are parsed. */
+ * options, and reports memory: the whole of a recording batch command after its own options are parsed. With a
+ * metadata log (meta->path), the log is loaded first (a bad log stops here), *log_slot points at it while the batch
+ * runs (the job reads it, in the worker processes too), ambiguous matches are warned about and the matches counted. */
 int cli_run_recordings(const cli_command *cmd, const cli_common *common, char **paths, int n_paths, const char *label,
-                       const char *out_dir, bool force,
+                       const char *out_dir, bool force, const cli_metadata *meta,
+                       const struct pl_metadata_log **log_slot,
                        pl_status (*job)(void *, const struct pl_batch_input *, struct pl_job_outcome *, pl_error *),
                        size_t (*estimate)(void *, const struct pl_batch_input *), void *ctx);
 

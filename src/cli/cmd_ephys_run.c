@@ -8,11 +8,21 @@
 #include "plateau/ephys.h"
 #include "plateau/mem.h"
 
-enum { OPT_OUT = 100, OPT_NO_PLOTS, OPT_PLOT_FORMAT, OPT_FORCE, OPT_SET };
+enum {
+    OPT_OUT = 100,
+    OPT_NO_PLOTS,
+    OPT_PLOT_FORMAT,
+    OPT_FORCE,
+    OPT_METADATA,
+    OPT_METADATA_ROW,
+    OPT_METADATA_SHEET,
+    OPT_SET
+};
 
 typedef struct {
     const cli_command *cmd;
     pl_bundle_options bundle;
+    cli_metadata metadata;
     pl_ephys_analyze_options analysis;
 } run_args;
 
@@ -30,6 +40,9 @@ static int on_option(void *state, int id, const char *arg)
         a->analysis.force = true;
         break;
     case OPT_PLOT_FORMAT: return cli_plot_format_arg(a->cmd, arg, &a->bundle.plot_format);
+    case OPT_METADATA:
+    case OPT_METADATA_ROW:
+    case OPT_METADATA_SHEET: return cli_metadata_arg(a->cmd, &a->metadata, id - OPT_METADATA, arg);
     case OPT_SET: {
         pl_error err;
         if (pl_ephys_analyze_options_set(&a->analysis, arg, &err) != PL_OK)
@@ -82,7 +95,8 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (!a.bundle.out_root)
         return cli_usage_error(cmd, "missing -o OUT (the folder for the bundles)");
-    return cli_run_recordings(cmd, common, argv, npos, "run", a.bundle.out_root, a.bundle.force, run_job, estimate, &a);
+    return cli_run_recordings(cmd, common, argv, npos, "run", a.bundle.out_root, a.bundle.force, &a.metadata,
+                              &a.bundle.metadata, run_job, estimate, &a);
 }
 
 static const cli_option options[] = {
@@ -91,6 +105,7 @@ static const cli_option options[] = {
     {"plot-format", 0, "FMT", "grid plots as png (default), svg, pdf or jpeg", OPT_PLOT_FORMAT},
     {"force", 0, NULL, "redo bundles and analyses that are already complete", OPT_FORCE},
     {"set", 0, "NAME=VALUE", "change an analysis constant (see 'plateau ephys analyze --help')", OPT_SET},
+    CLI_METADATA_OPTIONS(OPT_METADATA),
     {0},
 };
 

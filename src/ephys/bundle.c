@@ -12,6 +12,7 @@
 #include "ephys/bundle_plan.h"
 #include "plateau/afile.h"
 #include "plateau/mem.h"
+#include "plateau/metadata_log.h"
 #include "plateau/plot.h"
 #include "plateau/progress.h"
 #include "plateau/recording.h"
@@ -56,8 +57,9 @@ size_t pl_bundle_estimate(void *ctx, const pl_batch_input *in)
     return 4 * (o->row_group_bytes + ((size_t)6 << 20)) + ((size_t)24 << 20);
 }
 
-/* A bundle is complete for this source when its manifest says so with the same content hash. */
-static bool already_complete(const char *dir, const char *hash)
+/* A bundle is complete for this source when its manifest says so with the same content hash and the same metadata
+ * log row (or none, as now). */
+static bool already_complete(const char *dir, const char *hash, const char *meta_hash)
 {
     char path[PL_PATH_MAX];
     snprintf(path, sizeof path, "%s/manifest.json", dir);
@@ -67,6 +69,8 @@ static bool already_complete(const char *dir, const char *hash)
         return false;
     const char *h = json_string_value(json_object_get(json_object_get(m, "source"), "sha256"));
     bool same = h && hash && *hash && !strcmp(h, hash) && json_is_true(json_object_get(m, "complete"));
+    const char *mh = json_string_value(json_object_get(json_object_get(m, "metadata_log"), "sha256"));
+    same = same && (mh && meta_hash ? !strcmp(mh, meta_hash) : !mh && !meta_hash);
     json_decref(m);
     return same;
 }
@@ -92,7 +96,9 @@ pl_status pl_bundle_convert_job(void *ctx, const pl_batch_input *in, pl_job_outc
     const pl_bundle_options *o = ctx;
     char final_dir[PL_PATH_MAX];
     pl_bundle_dir(o, in, final_dir, sizeof final_dir);
-    if (!o->force && already_complete(final_dir, in->content_hash)) {
+    pl_metadata_match meta;
+    pl_metadata_log_match(o->metadata, in->rel, &meta);
+    if (!o->force && already_complete(final_dir, in->content_hash, meta.hash)) {
         out->skipped = true;
         snprintf(out->summary, sizeof out->summary, "bundle complete for this content");
         return PL_OK;
@@ -122,14 +128,19 @@ pl_status pl_bundle_convert_job(void *ctx, const pl_batch_input *in, pl_job_outc
     else if (dir.open)
         pl_adir_abort(&dir);
     if (st == PL_OK) {
-        snprintf(out->summary, sizeof out->summary, "%s, %d sweeps, %.1f M samples -> %s",
-                 plan.mixed ? "mixed" : "single", plan.n_sweeps, (double)plan.total_samples / 1e6, plan.cell);
+        snprintf(out->summary, sizeof out->summary, "%s, %d sweeps, %.1f M samples -> %s%s",
+                 plan.mixed ? "mixed" : "single", plan.n_sweeps, (double)plan.total_samples / 1e6, plan.cell,
+                 meta.kind == PL_META_MATCHED ? ", with its metadata log row" : "");
         char qdir[2 * PL_PATH_MAX], qcell[600];
         pl_json_quote(final_dir, qdir, sizeof qdir);
         pl_json_quote(plan.cell, qcell, sizeof qcell);
         snprintf(out->extra_json, sizeof out->extra_json,
                  "\"bundle\":%s,\"cell\":%s,\"sweeps\":%d,\"samples\":%lld,\"protocol\":\"%s\"", qdir, qcell,
                  plan.n_sweeps, (long long)plan.total_samples, plan.mixed ? "mixed" : "single");
+        if (meta.kind == PL_META_MATCHED) {
+            size_t used = strlen(out->extra_json);
+            snprintf(out->extra_json + used, sizeof out->extra_json - used, ",\"metadata_log_row\":%u", meta.row);
+        }
         out->work_units = (uint64_t)plan.total_samples;
     }
     json_decref(manifest);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ephys/bundle_plan.h"
+#include "plateau/metadata_log.h"
 #include "plateau/version.h"
 
 static json_t *str_or_null(const char *s)
@@ -95,6 +96,20 @@ static json_t *protocols(const pl_recording *rec, const pl_bundle_plan *plan)
     return sweeps;
 }
 
+/* The metadata log row matching this recording: {"source", "sheet", "row", "fields", "sha256"}, or NULL. */
+static json_t *metadata_log_row(const pl_bundle_options *o, const pl_batch_input *in)
+{
+    pl_metadata_match m;
+    pl_metadata_log_match(o->metadata, in->rel, &m);
+    if (m.kind != PL_META_MATCHED)
+        return NULL;
+    json_t *fields = json_loads(m.fields_json, 0, NULL);
+    if (!fields)
+        return NULL;
+    return json_pack("{s:s,s:s,s:I,s:o,s:s}", "source", pl_metadata_log_path(o->metadata), "sheet",
+                     pl_metadata_log_sheet(o->metadata), "row", (json_int_t)m.row, "fields", fields, "sha256", m.hash);
+}
+
 json_t *pl_bundle_manifest(const pl_bundle_options *o, pl_recording *rec, const pl_bundle_plan *plan,
                            const pl_batch_input *in)
 {
@@ -116,5 +131,8 @@ json_t *pl_bundle_manifest(const pl_bundle_options *o, pl_recording *rec, const 
         "size", (json_int_t)in->size, "sha256", in->content_hash, "protocol_type", plan->mixed ? "mixed" : "single",
         "sweep_numbers_invented", plan->sweeps_invented, "tables", tabs, "plots", plots, "metadata",
         metadata(rec, plan), "format_specific", extra, "protocols", protocols(rec, plan));
+    json_t *log_row = root ? metadata_log_row(o, in) : NULL;
+    if (log_row)
+        json_object_set_new(root, "metadata_log", log_row);
     return root;
 }

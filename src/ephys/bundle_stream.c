@@ -1,9 +1,15 @@
-/* The one pass of a bundle: every series read once in chunks, each chunk to its tables and to their grid plots. */
+/* The one pass of a bundle: every series read once in chunks, each chunk to its tables and to their grid plots.
+ *
+ * Two threads share the work: this one reads the recording (HDF5 is not thread-safe, so only this thread calls the
+ * reader) and feeds the plot traces; a writer thread encodes and compresses the tables. They hand chunks over
+ * through two buffers (pl_handoff), so memory is two chunks whatever the file. At the end the figures are drawn
+ * and saved on both threads. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ephys/bundle_plan.h"
+#include "plateau/handoff.h"
 #include "plateau/mem.h"
 #include "plateau/plot.h"
 #include "plateau/table.h"
@@ -105,14 +111,13 @@ static pl_status open_sink(const pl_bundle_options *o, const pl_bundle_plan *pla
     char title[400];
     snprintf(title, sizeof title, "%s: %s table, %d sweep%s", plan->cell, pl_bundle_table_kind[t], n,
              n == 1 ? "" : "s");
-    pl_figure_spec spec = {
-        .width_in = 2.8 * cols,
-        .height_in = 2.1 * rows + 0.7,
-        .dpi = 100,
-        .rows = rows,
-        .cols = cols,
-        .title = title,
-        .draft = true};
+    pl_figure_spec spec = {.width_in = 2.8 * cols,
+                           .height_in = 2.1 * rows + 0.7,
+                           .dpi = 100,
+                           .rows = rows,
+                           .cols = cols,
+                           .title = title,
+                           .draft = true};
     return pl_figure_new(&spec, &k->fig, err);
 }
 
@@ -172,9 +177,68 @@ static int mirror_pair(const bundle_series *b, const sink *sinks, int64_t n, int
     return used[1];
 }
 
-static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *sinks, chunk *c, pl_error *err)
+/* One chunk for the writer thread: rows [off, off + m) of a series, and what to do with its mirror pair. */
+typedef struct job {
+    const bundle_series *b;
+    size_t m;
+    int primary, twin; /* mirror_pair's choice for the series; primary -1 when none */
+    bool first, last;  /* the series' first and last chunk */
+} job;
+
+#define N_BUFS 2
+
+typedef struct stream_ctx {
+    sink *sinks;
+    chunk bufs[N_BUFS];
+    job jobs[N_BUFS];
+    const bundle_series *filled_for[N_BUFS]; /* whose constant columns a buffer holds, and how many rows of them */
+    size_t filled_n[N_BUFS];
+} stream_ctx;
+
+/* The writer thread's work on one buffer. */
+static pl_status write_job(void *arg, int slot, pl_error *err)
+{
+    stream_ctx *x = arg;
+    const job *j = &x->jobs[slot];
+    chunk *c = &x->bufs[slot];
+    sink *sinks = x->sinks;
+    pl_status st = PL_OK;
+    if (j->first && j->primary >= 0)
+        st = pl_table_mirror(sinks[j->primary].table, sinks[j->twin].table, err);
+    for (size_t i = 0; i < j->m; i++)
+        c->fvalues[i] = (float)c->values[i];
+    pl_colbuf cols[7] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL}, {c->fvalues, NULL, NULL},
+                         {c->units, NULL, NULL},  {c->rates, NULL, NULL}, {c->channels, NULL, NULL},
+                         {c->names, NULL, NULL}};
+    for (int t = 0; t < N_TABLES && st == PL_OK; t++)
+        if (j->b->tables[t] && t != j->twin)
+            st = pl_table_write(sinks[t].table, j->m, cols, err);
+    if (st == PL_OK && j->last && j->primary >= 0)
+        st = pl_table_mirror(sinks[j->primary].table, NULL, err);
+    return st;
+}
+
+/* The columns that are the same for every row of a series, written once per buffer and series. */
+static void fill_constants(stream_ctx *x, int slot, const bundle_series *b, const pl_series_info *s, size_t m)
+{
+    if (x->filled_for[slot] == b && x->filled_n[slot] >= m)
+        return;
+    chunk *c = &x->bufs[slot];
+    for (size_t i = 0; i < m; i++) {
+        c->sweeps[i] = b->sweep;
+        c->rates[i] = s->rate_hz;
+        c->units[i] = s->unit;
+        c->channels[i] = s->channel;
+        c->names[i] = s->name;
+    }
+    x->filled_for[slot] = b;
+    x->filled_n[slot] = m;
+}
+
+static pl_status stream_series(pl_recording *rec, const bundle_series *b, stream_ctx *x, pl_handoff *h, pl_error *err)
 {
     const pl_series_info *s = pl_recording_series(rec, b->index);
+    sink *sinks = x->sinks;
     int64_t n = s->n_samples;
     double last_t = 0;
     pl_status st = pl_recording_read_times(rec, b->index, n - 1, 1, &last_t, err);
@@ -187,44 +251,88 @@ static pl_status stream_series(pl_recording *rec, const bundle_series *b, sink *
     for (int t = 0; t < N_TABLES; t++)
         if (b->tables[t] && (st = start_series(&sinks[t], s, b->sweep, duration, err)) != PL_OK)
             return st;
-    size_t fill = c->cap < (size_t)n ? c->cap : (size_t)n;
-    for (size_t i = 0; i < fill; i++) {
-        c->sweeps[i] = b->sweep;
-        c->rates[i] = s->rate_hz;
-        c->units[i] = s->unit;
-        c->channels[i] = s->channel;
-        c->names[i] = s->name;
-    }
     int twin = -1, primary = mirror_pair(b, sinks, n, &twin);
-    if (primary >= 0 && (st = pl_table_mirror(sinks[primary].table, sinks[twin].table, err)) != PL_OK)
-        return st;
-    for (int64_t off = 0; off < n && st == PL_OK; off += (int64_t)c->cap) {
+    size_t cap = x->bufs[0].cap;
+    for (int64_t off = 0; off < n; off += (int64_t)cap) {
         if (pl_interrupted())
             return pl_error_set(err, PL_EINTR, NULL, "interrupted");
-        size_t m = (size_t)(n - off) < c->cap ? (size_t)(n - off) : c->cap;
+        int slot;
+        if ((st = pl_handoff_acquire(h, &slot, err)) != PL_OK)
+            return st;
+        chunk *c = &x->bufs[slot];
+        size_t m = (size_t)(n - off) < cap ? (size_t)(n - off) : cap;
+        fill_constants(x, slot, b, s, m);
         if ((st = pl_recording_read(rec, b->index, off, m, c->values, err)) != PL_OK ||
             (st = pl_recording_read_times(rec, b->index, off, m, c->times, err)) != PL_OK)
             return st;
-        for (size_t i = 0; i < m; i++)
-            c->fvalues[i] = (float)c->values[i];
-        pl_colbuf cols[7] = {{c->sweeps, NULL, NULL}, {c->times, NULL, NULL}, {c->fvalues, NULL, NULL},
-                             {c->units, NULL, NULL},  {c->rates, NULL, NULL}, {c->channels, NULL, NULL},
-                             {c->names, NULL, NULL}};
         double step =
             m > 1 ? (c->times[m - 1] - c->times[0]) / (double)(m - 1) : 1.0 / (s->rate_hz > 0 ? s->rate_hz : 1);
         for (int t = 0; t < N_TABLES && st == PL_OK; t++) {
             if (!b->tables[t])
                 continue;
-            if (t != twin)
-                st = pl_table_write(sinks[t].table, m, cols, err);
             sinks[t].info->rows += m;
-            if (st == PL_OK && sinks[t].trace)
+            if (sinks[t].trace)
                 st = pl_trace_feed(sinks[t].trace, c->times[0] - first_t, s->rate_hz > 0 ? 1.0 / s->rate_hz : step,
                                    c->values, m, err);
         }
+        if (st != PL_OK)
+            return st;
+        x->jobs[slot] = (job){b, m, primary, twin, off == 0, off + (int64_t)m >= n};
+        pl_handoff_submit(h, slot);
     }
-    if (st == PL_OK && primary >= 0)
-        st = pl_table_mirror(sinks[primary].table, NULL, err);
+    return PL_OK;
+}
+
+typedef struct figure_job {
+    const pl_bundle_options *o;
+    const pl_bundle_plan *plan;
+    sink *sinks;
+    const char *dir;
+    int table_of_slot[N_TABLES]; /* the figure a hand-off slot stands for */
+} figure_job;
+
+static pl_status save_figure(figure_job *f, int t, pl_error *err)
+{
+    char path[PL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s_%s_sweeps.%s", f->dir, pl_bundle_table_kind[t], f->plan->cell,
+             f->o->plot_format ? f->o->plot_format : "png");
+    return pl_figure_save(f->sinks[t].fig, path, err);
+}
+
+static pl_status save_figure_of_slot(void *arg, int slot, pl_error *err)
+{
+    figure_job *f = arg;
+    return save_figure(f, f->table_of_slot[slot], err);
+}
+
+/* Draws and saves the figures, every other one on a second thread (each is a cairo surface of its own). */
+static pl_status save_figures(const pl_bundle_options *o, const pl_bundle_plan *plan, sink *sinks, const char *dir,
+                              pl_error *err)
+{
+    figure_job f = {o, plan, sinks, dir, {0}};
+    pl_handoff *h = NULL;
+    pl_status st = pl_handoff_start(&h, N_TABLES, save_figure_of_slot, &f, err);
+    bool other = false;
+    for (int t = 0; t < N_TABLES && st == PL_OK; t++) {
+        if (!sinks[t].fig)
+            continue;
+        if ((other = !other)) {
+            int slot;
+            if ((st = pl_handoff_acquire(h, &slot, err)) == PL_OK) {
+                f.table_of_slot[slot] = t;
+                pl_handoff_submit(h, slot);
+            }
+        } else {
+            st = save_figure(&f, t, err);
+        }
+    }
+    pl_error e2;
+    pl_status st2 = pl_handoff_finish(h, &e2);
+    if (st == PL_OK && st2 != PL_OK) {
+        st = st2;
+        if (err)
+            *err = e2;
+    }
     return st;
 }
 
@@ -233,22 +341,17 @@ static pl_status finish_sinks(const pl_bundle_options *o, const pl_bundle_plan *
 {
     for (int t = 0; t < N_TABLES; t++) {
         sink *k = &sinks[t];
-        if (k->table) {
-            if (st == PL_OK)
-                st = pl_table_close(k->table, err);
-            else
-                pl_table_abort(k->table);
-        }
-        if (k->fig) {
-            if (st == PL_OK) {
-                char path[PL_PATH_MAX];
-                snprintf(path, sizeof path, "%s/%s_%s_sweeps.%s", dir, pl_bundle_table_kind[t], plan->cell,
-                         o->plot_format ? o->plot_format : "png");
-                st = pl_figure_save(k->fig, path, err);
-            }
-            pl_figure_free(k->fig);
-        }
+        if (!k->table)
+            continue;
+        if (st == PL_OK)
+            st = pl_table_close(k->table, err);
+        else
+            pl_table_abort(k->table);
     }
+    if (st == PL_OK && o->plots)
+        st = save_figures(o, plan, sinks, dir, err);
+    for (int t = 0; t < N_TABLES; t++)
+        pl_figure_free(sinks[t].fig);
     return st;
 }
 
@@ -257,14 +360,30 @@ pl_status pl_bundle_stream(const pl_bundle_options *o, pl_recording *rec, pl_bun
 {
     sink sinks[N_TABLES];
     memset(sinks, 0, sizeof sinks);
-    chunk c;
-    pl_status st = chunk_alloc(&c, o->chunk_samples ? o->chunk_samples : 65536, err);
+    stream_ctx x;
+    memset(&x, 0, sizeof x);
+    x.sinks = sinks;
+    size_t cap = o->chunk_samples ? o->chunk_samples : 65536;
+    pl_status st = PL_OK;
+    for (int i = 0; i < N_BUFS && st == PL_OK; i++)
+        st = chunk_alloc(&x.bufs[i], cap, err);
     for (int t = 0; t < N_TABLES && st == PL_OK; t++)
         if (plan->tables[t].used)
             st = open_sink(o, plan, t, &sinks[t], dir, err);
+    pl_handoff *h = NULL;
+    if (st == PL_OK)
+        st = pl_handoff_start(&h, N_BUFS, write_job, &x, err);
     for (size_t i = 0; i < plan->n && st == PL_OK; i++)
-        st = stream_series(rec, &plan->series[i], sinks, &c, err);
+        st = stream_series(rec, &plan->series[i], &x, h, err);
+    pl_error e2;
+    pl_status st2 = pl_handoff_finish(h, &e2); /* the writer's error comes first: it stopped the reading */
+    if (st2 != PL_OK) {
+        st = st2;
+        if (err)
+            *err = e2;
+    }
     st = finish_sinks(o, plan, sinks, dir, st, err);
-    chunk_free(&c);
+    for (int i = 0; i < N_BUFS; i++)
+        chunk_free(&x.bufs[i]);
     return st;
 }

@@ -48,9 +48,12 @@ static const pl_recording_format *best_format(const unsigned char *head, size_t 
     return best;
 }
 
+/* Enough for an HDF5 signature after a user block of up to 4 KiB (offsets 0, 512, 1024, 2048, 4096). */
+#define SNIFF_BYTES (4096 + 8)
+
 const char *pl_recording_sniff(const char *path)
 {
-    unsigned char head[512];
+    unsigned char head[SNIFF_BYTES];
     ssize_t n = read_head(path, head, sizeof head);
     if (n <= 0)
         return NULL;
@@ -61,7 +64,7 @@ const char *pl_recording_sniff(const char *path)
 pl_status pl_recording_open(const char *path, pl_recording **out, pl_error *err)
 {
     *out = NULL;
-    unsigned char head[512];
+    unsigned char head[SNIFF_BYTES];
     ssize_t n = read_head(path, head, sizeof head);
     if (n < 0)
         return pl_error_errno(err, PL_EIO, path, "cannot read");

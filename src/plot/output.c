@@ -16,7 +16,7 @@
 #include "plateau/mem.h"
 #include "plot/plot_impl.h"
 
-#define STRIP_ROWS 128                 /* at least */
+#define STRIP_ROWS 128                /* at least */
 #define STRIP_BYTES ((size_t)2 << 20) /* at most, unless STRIP_ROWS rows need more */
 
 /* An output file and the first error met while writing it (cairo's callbacks cannot carry one). */

@@ -244,20 +244,31 @@ static double clampc(double v)
 
 /* The path of a trace. Each column (a quarter of a pixel at the figure's resolution) enters at its left edge at its
  * first sample, visits its extremes at its centre when they lie beyond first and last, and leaves at its right edge
- * at its last sample: at that resolution this covers the same pixels as the line through every sample. */
+ * at its last sample: at that resolution this covers the same pixels as the line through every sample. Flat columns
+ * that continue the level of the line so far only extend it (one segment for a whole step of a stimulus, where
+ * cairo would otherwise stroke four collinear points per pixel). */
 void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, double ay, double by)
 {
-    bool move = true;
-    double col_w = 1.0 / tr->cols_per_x;
+    bool move = true, pending = false;
+    double col_w = 1.0 / tr->cols_per_x, level = 0, pend_x = 0;
     for (size_t c = 0; c < tr->ncol; c++) {
         if (!(tr->flags[c] & COL_HAS))
             continue;
-        if (tr->flags[c] & COL_BREAK)
-            move = true;
         double xl = clampc(ax + bx * (tr->x0 + (double)c * col_w));
         double xr = clampc(ax + bx * (tr->x0 + (double)(c + 1) * col_w));
         double xm = (xl + xr) / 2;
         double f = tr->first[c], l = tr->last[c], lo = tr->mn[c], hi = tr->mx[c];
+        bool brk = (tr->flags[c] & COL_BREAK) != 0;
+        if (!move && !brk && lo == hi && f == level) {
+            pend_x = xr;
+            pending = true;
+            continue;
+        }
+        if (pending)
+            cairo_line_to(cr, pend_x, clampc(ay + by * level));
+        pending = false;
+        if (brk)
+            move = true;
         if (move)
             cairo_move_to(cr, xl, clampc(ay + by * f));
         else
@@ -274,5 +285,8 @@ void pl__trace_path(const pl_trace *tr, cairo_t *cr, double ax, double bx, doubl
             cairo_line_to(cr, xm, clampc(ay + by * hi));
         }
         cairo_line_to(cr, xr, clampc(ay + by * l));
+        level = l;
     }
+    if (pending)
+        cairo_line_to(cr, pend_x, clampc(ay + by * level));
 }

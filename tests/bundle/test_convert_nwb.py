@@ -131,6 +131,31 @@ c.eq(sorted(t["name"] for t in man["tables"]), ["mV", "pA", "response", "stimulu
 modes = {int(k): v["clamp_mode"] for k, v in man["protocols"].items()}
 c.eq(sorted(k for k, m in modes.items() if m == "voltage_clamp"), [0, 1, 2, 3, 94, 95, 96], "VC sweeps 0-3, 94-96")
 c.eq(len(modes), 97, "97 sweeps")
+# Each series is in its role's table and its unit's table (the unit tables get the role tables' encoded row groups):
+# both pairs hold the same rows.
+mixed = os.path.join(out, "generated", "mies_style_97sweeps_small")
+files = {t["name"]: os.path.join(mixed, t["file"]) for t in man["tables"]}
+pairs = [duck(f"SELECT count(*) AS n, sum(value::DOUBLE) AS s, sum(t_s) AS t, sum(sweep) AS w FROM "
+              f"(SELECT * FROM '{files[a]}' UNION ALL SELECT * FROM '{files[b]}')")[0]
+         for a, b in (("stimulus", "response"), ("mV", "pA"))]
+c.true(pairs[0]["n"] == pairs[1]["n"] and pairs[0]["w"] == pairs[1]["w"] and
+       all(abs(pairs[0][k] - pairs[1][k]) <= 1e-12 * abs(pairs[1][k]) for k in ("s", "t")),
+       f"stimulus + response tables hold the rows of mV + pA ({pairs[0]} vs {pairs[1]})")
+
+# An HDF5 file may start with a user block (the signature then sits at 512, 1024, ...): still an NWB file.
+ub = os.path.join(c.tmp, "userblock", "with_user_block.nwb")
+os.makedirs(os.path.dirname(ub))
+with h5py.File(os.path.join(NWB, "bluepyefe_99111002_cc.nwb"), "r") as f, h5py.File(ub, "w", userblock_size=512) as g:
+    for k, v in f.attrs.items():
+        g.attrs[k] = v
+    for k in f:
+        f.copy(f[k], g, name=k)
+r = plateau("ephys", "convert", os.path.dirname(ub), "-o", os.path.join(c.tmp, "ub_out"), "-q")
+ub_man = os.path.join(c.tmp, "ub_out", "with_user_block", "manifest.json")
+ref_man = json.load(open(os.path.join(out, "bluepyefe_99111002_cc", "manifest.json")))
+c.true(r.returncode == 0 and os.path.exists(ub_man) and
+       [t["rows"] for t in json.load(open(ub_man))["tables"]] == [t["rows"] for t in ref_man["tables"]],
+       f"a file with a 512-byte HDF5 user block is found and converts like the original ({r.stderr.strip()[:200]})")
 
 # A re-run skips complete bundles; --force rebuilds.
 r = plateau("ephys", "convert", os.path.join(NWB, "bluepyefe_99111002_cc.nwb"), "-o", out)

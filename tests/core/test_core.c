@@ -15,6 +15,7 @@
 
 #include "plateau/afile.h"
 #include "plateau/error.h"
+#include "plateau/handoff.h"
 #include "plateau/hash.h"
 #include "plateau/mem.h"
 #include "plateau/progress.h"
@@ -210,11 +211,73 @@ static void test_hash_and_json(void **state)
     assert_int_equal(pl_json_quote("toolong", buf, 4), -1);
 }
 
+/* pl_handoff: slots are worked in submission order on another thread; the consumer's first error reaches the
+ * producer at its next acquire and at finish, and nothing submitted after it is worked. */
+typedef struct {
+    int value[3];
+    int seen[1000];
+    int n_seen;
+    int fail_at; /* the value whose work fails, -1 never */
+} handoff_ctx;
+
+static pl_status handoff_work(void *arg, int slot, pl_error *err)
+{
+    handoff_ctx *x = arg;
+    int v = x->value[slot];
+    if (v == x->fail_at)
+        return pl_error_set(err, PL_EIO, "out.parquet", "disk full at %d", v);
+    x->seen[x->n_seen++] = v;
+    return PL_OK;
+}
+
+static void test_handoff(void **state)
+{
+    (void)state;
+    handoff_ctx x = {.fail_at = -1};
+    pl_handoff *h = NULL;
+    pl_error err;
+    assert_int_equal(pl_handoff_start(&h, 3, handoff_work, &x, &err), PL_OK);
+    for (int v = 0; v < 1000; v++) {
+        int slot = -1;
+        assert_int_equal(pl_handoff_acquire(h, &slot, &err), PL_OK);
+        assert_true(slot >= 0 && slot < 3);
+        x.value[slot] = v;
+        pl_handoff_submit(h, slot);
+    }
+    assert_int_equal(pl_handoff_finish(h, &err), PL_OK);
+    assert_int_equal(x.n_seen, 1000);
+    for (int v = 0; v < 1000; v++)
+        assert_int_equal(x.seen[v], v);
+
+    handoff_ctx y = {.fail_at = 500};
+    assert_int_equal(pl_handoff_start(&h, 2, handoff_work, &y, &err), PL_OK);
+    pl_status st = PL_OK;
+    int submitted = 0;
+    for (int v = 0; v < 1000 && st == PL_OK; v++) {
+        int slot;
+        if ((st = pl_handoff_acquire(h, &slot, &err)) == PL_OK) {
+            y.value[slot] = v;
+            pl_handoff_submit(h, slot);
+            submitted++;
+        }
+    }
+    assert_int_equal(st, PL_EIO); /* the producer learnt of the failure and stopped early */
+    assert_true(submitted < 1000);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(pl_handoff_finish(h, &err), PL_EIO);
+    assert_non_null(strstr(err.msg, "disk full at 500"));
+    assert_int_equal(y.n_seen, 500); /* nothing after the failure was worked */
+    assert_int_equal(pl_handoff_finish(NULL, &err), PL_OK);
+    assert_int_equal(pl_handoff_start(&h, 0, handoff_work, &y, &err), PL_EARG);
+    assert_int_equal(pl_mem_charged(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_line), cmocka_unit_test(test_budget),         cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_afile),      cmocka_unit_test(test_signal_cleanup), cmocka_unit_test(test_hash_and_json),
+        cmocka_unit_test(test_error_line),    cmocka_unit_test(test_handoff), cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_sizes),         cmocka_unit_test(test_afile),   cmocka_unit_test(test_signal_cleanup),
+        cmocka_unit_test(test_hash_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

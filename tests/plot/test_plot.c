@@ -880,11 +880,16 @@ int main(int argc, char **argv)
 {
     golden_dir = argc > 1 ? argv[1] : "tests/plot/golden";
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ticks_awkward),   cmocka_unit_test(test_sizes_and_panels),
-        cmocka_unit_test(test_nothing_outside), cmocka_unit_test(test_trace_columns_exact),
-        cmocka_unit_test(test_count_ticks),     cmocka_unit_test(test_trace_edges_and_boxes),
-        cmocka_unit_test(test_golden),          cmocka_unit_test(test_formats),
-        cmocka_unit_test(test_alloc_faults),    cmocka_unit_test(test_decimated_matches_full),
+        cmocka_unit_test(test_ticks_awkward),
+        cmocka_unit_test(test_sizes_and_panels),
+        cmocka_unit_test(test_nothing_outside),
+        cmocka_unit_test(test_trace_columns_exact),
+        cmocka_unit_test(test_count_ticks),
+        cmocka_unit_test(test_trace_edges_and_boxes),
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_alloc_faults),
+        cmocka_unit_test(test_decimated_matches_full),
         cmocka_unit_test(test_draft_traces_close_to_full),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);

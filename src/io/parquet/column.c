@@ -2,6 +2,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "plateau/mem.h"
 #include "pq_format.h"
@@ -718,30 +721,34 @@ static void put_page_header(pq_buf *out, int type, size_t uncomp, size_t comp, i
     tw_struct_end(&w);
 }
 
-/* Eight values at a time: byte k of each is packed into one 64-bit word and stored to stream k, so every load and
- * store is a whole word (byte-by-byte scattering to w streams ran at a third of this speed). w is a constant at each
- * call, so the loops unroll. Values are little-endian, as Parquet's are. */
-static inline __attribute__((always_inline)) void split_words(uint8_t *o, const uint8_t *src, size_t nvals, size_t w)
+#ifdef __SSE2__
+/* Sixteen values of w bytes (w = 4 or 8) at a time: they are a 16 x w byte matrix in w registers, and
+ * BYTE_STREAM_SPLIT wants its transpose, one register per stream. Interleaving the first half of the registers'
+ * bytes with the second (unpacklo/unpackhi, a perfect shuffle) rotates each byte's index bits left by one; four
+ * shuffles rotate by four, which turns index (value, byte) into (byte, value): the transpose. */
+static inline __attribute__((always_inline)) void split16(uint8_t *o, const uint8_t *src, size_t nvals, size_t w)
 {
     size_t i = 0;
-    for (; i + 8 <= nvals; i += 8) {
-        uint64_t v[8] = {0};
-#pragma GCC unroll 8
-        for (size_t j = 0; j < 8; j++)
-            memcpy(&v[j], src + (i + j) * w, w);
-#pragma GCC unroll 8
-        for (size_t k = 0; k < w; k++) {
-            uint64_t x = 0;
-#pragma GCC unroll 8
-            for (size_t j = 0; j < 8; j++)
-                x |= ((v[j] >> (8 * k)) & 0xff) << (8 * j);
-            memcpy(o + k * nvals + i, &x, 8);
+    for (; i + 16 <= nvals; i += 16) {
+        __m128i r[8], t[8];
+        for (size_t k = 0; k < w; k++)
+            r[k] = _mm_loadu_si128((const __m128i *)(src + i * w + 16 * k));
+        for (int round = 0; round < 4; round++) {
+            for (size_t k = 0; k < w / 2; k++) {
+                t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + w / 2]);
+                t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + w / 2]);
+            }
+            for (size_t k = 0; k < w; k++)
+                r[k] = t[k];
         }
+        for (size_t k = 0; k < w; k++)
+            _mm_storeu_si128((__m128i *)(o + k * nvals + i), r[k]);
     }
     for (; i < nvals; i++)
         for (size_t k = 0; k < w; k++)
             o[k * nvals + i] = src[i * w + k];
 }
+#endif
 
 /* BYTE_STREAM_SPLIT: byte k of every value goes to stream k; streams follow each other. */
 static void byte_stream_split(pq_buf *out, const uint8_t *src, size_t nvals, size_t w)
@@ -749,11 +756,14 @@ static void byte_stream_split(pq_buf *out, const uint8_t *src, size_t nvals, siz
     if (!pq_buf_reserve(out, nvals * w))
         return;
     uint8_t *o = out->data + out->len;
+#ifdef __SSE2__
     if (w == 4)
-        split_words(o, src, nvals, 4);
+        split16(o, src, nvals, 4);
     else if (w == 8)
-        split_words(o, src, nvals, 8);
-    else {
+        split16(o, src, nvals, 8);
+    else
+#endif
+    {
         for (size_t k = 0; k < w; k++)
             for (size_t i = 0; i < nvals; i++)
                 o[k * nvals + i] = src[i * w + k];

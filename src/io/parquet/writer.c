@@ -29,8 +29,8 @@ typedef struct pq_writer {
     uint64_t offset;   /* bytes written so far */
     int64_t rg_rows;   /* rows in the open row group */
     uint32_t n_rg;
-    pq_buf rg_meta; /* serialized RowGroup structs, concatenated */
-    pq_buf scratch; /* a dictionary page */
+    pq_buf rg_meta;         /* serialized RowGroup structs, concatenated */
+    pq_buf scratch;         /* a dictionary page */
     struct pq_writer *twin; /* pl_table_mirror: row groups closed here are copied there too */
 } pq_writer;
 
