@@ -82,7 +82,7 @@ typedef struct pl_ephys_spike {
     double kink_interval_ms, kink_ratio, kink_height_mV_ms, kink_slope_mV_ms2;
 } pl_ephys_spike;
 
-#define PL_EPHYS_MAX_BINS 64
+#define PL_EPHYS_MAX_BINS 256 /* 50 ms bins: steps up to 12.8 s (the realistic MIES protocol has 5 s steps) */
 #define PL_EPHYS_REASON_MAX 160
 
 typedef struct pl_ephys_sweep {
