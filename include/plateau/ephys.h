@@ -82,7 +82,7 @@ typedef struct pl_ephys_spike {
     double kink_interval_ms, kink_ratio, kink_height_mV_ms, kink_slope_mV_ms2;
 } pl_ephys_spike;
 
-#define PL_EPHYS_MAX_BINS 64
+#define PL_EPHYS_MAX_BINS 256 /* 50 ms bins: steps up to 12.8 s (the realistic MIES protocol has 5 s steps) */
 #define PL_EPHYS_REASON_MAX 160
 
 typedef struct pl_ephys_sweep {
@@ -161,19 +161,22 @@ void pl_ephys_sweep_dropped(pl_ephys_sweep *out, int sweep, size_t n, double rat
  * A bundle is a folder written by `plateau ephys convert`: manifest.json and long-format tables mV_<cell>.parquet
  * and pA_<cell>.parquet sorted by sweep. The analysis reads both tables sweep by sweep (current-clamp sweeps
  * only), and writes into the bundle, each file atomically: sweep_config.json, analysis.parquet/.csv,
- * AP_analysis.parquet/.csv (one row per spike), plots unless disabled, and manifest.json with an "analysis"
- * section. A bundle analysed with the same parameters is skipped unless force. */
+ * AP_analysis.parquet/.csv (one row per spike), AP_analysis_wide.parquet/.csv when ap_wide, plots/ and
+ * summary.pdf unless plots is off, and manifest.json with an "analysis" section. A bundle analysed with the same
+ * parameters and outputs is skipped unless force. */
 typedef struct pl_ephys_analyze_options {
     pl_ephys_params params;
     bool baseline_threshold_given; /* else ABF bundles use 5 pA (design: ABF baseline threshold) */
     bool plots;
+    bool ap_wide; /* also AP_analysis_wide.parquet/.csv: one row per spiking sweep, columns <metric>_<spike> */
     bool force;
 } pl_ephys_analyze_options;
 
 struct pl_batch_input;
 struct pl_job_outcome;
 void pl_ephys_analyze_options_default(pl_ephys_analyze_options *o);
-/* "NAME=VALUE" (the --set option): changes one analysis constant, noting an explicit baseline threshold. */
+/* "NAME=VALUE" (the --set option): changes one analysis constant, noting an explicit baseline threshold;
+ * "ap_wide=1" (or 0) switches the wide AP table on (off). */
 pl_status pl_ephys_analyze_options_set(pl_ephys_analyze_options *o, const char *assignment, pl_error *err);
 /* Bundles under the given paths (a bundle folder, its manifest.json, or a folder searched recursively): inputs
  * whose path is the bundle's manifest.json. *out is pl_alloc'd. */

@@ -21,10 +21,11 @@
 #include "plateau/hash.h"
 #include "plateau/mem.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+/* Sanitizers reserve terabytes of address space: no RLIMIT_AS safety net under them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PL_UNDER_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define PL_UNDER_ASAN 1
 #endif
 #endif

@@ -8,7 +8,7 @@
 #include "plateau/ephys.h"
 #include "plateau/mem.h"
 
-enum { OPT_NO_PLOTS = 100, OPT_FORCE, OPT_SET };
+enum { OPT_NO_PLOTS = 100, OPT_FORCE, OPT_SET, OPT_AP_WIDE };
 
 typedef struct {
     const cli_command *cmd;
@@ -21,6 +21,7 @@ static int on_option(void *state, int id, const char *arg)
     switch (id) {
     case OPT_NO_PLOTS: a->opt.plots = false; break;
     case OPT_FORCE: a->opt.force = true; break;
+    case OPT_AP_WIDE: a->opt.ap_wide = true; break;
     case OPT_SET: {
         pl_error err;
         if (pl_ephys_analyze_options_set(&a->opt, arg, &err) != PL_OK)
@@ -62,6 +63,7 @@ static int run(const cli_command *cmd, cli_common *common, int argc, char **argv
 
 static const cli_option options[] = {
     {"no-plots", 0, NULL, "do not draw the plots and summary.pdf", OPT_NO_PLOTS},
+    {"ap-wide", 0, NULL, "also AP_analysis_wide.parquet/.csv: a row per spiking sweep, <metric>_<spike>", OPT_AP_WIDE},
     {"force", 0, NULL, "analyse bundles again even when analysed with the same parameters", OPT_FORCE},
     {"set", 0, "NAME=VALUE", "change an analysis parameter (e.g. prominence_mV=15); see docs/ephys-analysis.md",
      OPT_SET},
@@ -77,8 +79,10 @@ const cli_command cmd_ephys_analyze = {
         "searched recursively for bundles. The pA and mV tables are read sweep by sweep; current-clamp sweeps are\n"
         "classified and analysed (true units: mV, ms, mV/ms, MOhm). Written into each bundle, atomically:\n"
         "sweep_config.json, analysis.parquet/.csv (one row per kept sweep), AP_analysis.parquet/.csv (one row per\n"
-        "spike), ephys_*.png and summary.pdf, and an \"analysis\" section in manifest.json. A bundle already analysed\n"
-        "with the same parameters is skipped unless --force.",
+        "spike; with --ap-wide also AP_analysis_wide.parquet/.csv, one row per spiking sweep), plots/ (summary\n"
+        "plots, one AP figure per spiking sweep, Savitzky-Golay baselines) and summary.pdf holding all of them in\n"
+        "that order, and an \"analysis\" section in manifest.json. A bundle already analysed with the same\n"
+        "parameters and outputs is skipped unless --force.",
     .common = CLI_BATCH,
     .options = options,
     .min_args = 1,

@@ -32,11 +32,14 @@ typedef struct {
     json_t *manifest;
     const char *file_id, *cell, *pa_file, *mv_file;
     bool abf;
+    bool plots, ap_wide; /* the outputs asked for */
     pl_ephys_params params;
     char params_json[4096];
     pl_ephys_sweep *sweeps;
     size_t n, cap;
     size_t spikes;
+    size_t spiking_sweeps, savgol_pages; /* per-sweep pages of the plots */
+    int pdf_pages;
 } bundle_run;
 
 static pl_status load_manifest(bundle_run *b, const char *manifest_path, pl_error *err)
@@ -157,7 +160,7 @@ static pl_status analyse_sweeps(bundle_run *b, pl_ephys_cell *cell, ephys_plotte
     if (st == PL_OK)
         st = ephys_stream_open(mv_path, &mv, err);
     if (st == PL_OK)
-        st = ephys_ap_open(b->dir, &ap, err);
+        st = ephys_ap_open(b->dir, b->ap_wide, &ap, err);
     while (st == PL_OK) {
         int si = 0, sv = 0;
         double ti = 0, tv = 0, ri = 0, rv = 0;
@@ -213,17 +216,18 @@ static pl_status analyse_sweeps(bundle_run *b, pl_ephys_cell *cell, ephys_plotte
     return st;
 }
 
-static pl_status update_manifest(bundle_run *b, const char *manifest_path, const pl_ephys_cell *cell, bool plots,
-                                 double secs, pl_error *err)
+static pl_status update_manifest(bundle_run *b, const char *manifest_path, const pl_ephys_cell *cell, double secs,
+                                 pl_error *err)
 {
     json_t *outputs = json_pack("[s,s,s,s,s]", "sweep_config.json", "analysis.parquet", "analysis.csv",
                                 "AP_analysis.parquet", "AP_analysis.csv");
-    if (plots) {
-        static const char *const names[] = {"ephys_sweeps.png",  "ephys_spikes.png", "ephys_ap_sweeps.png",
-                                            "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png",
-                                            "summary.pdf"};
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            json_array_append_new(outputs, json_string(names[k]));
+    if (b->ap_wide) {
+        json_array_append_new(outputs, json_string("AP_analysis_wide.parquet"));
+        json_array_append_new(outputs, json_string("AP_analysis_wide.csv"));
+    }
+    if (b->plots) {
+        json_array_append_new(outputs, json_string("plots"));
+        json_array_append_new(outputs, json_string("summary.pdf"));
     }
     json_t *an =
         json_pack("{s:b,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:f}", "complete", 1, "plateau_version",
@@ -232,15 +236,44 @@ static pl_status update_manifest(bundle_run *b, const char *manifest_path, const
                   "grand_average_rmp_mV", num_or_null(cell->grand_rmp_mV), "input_resistance_MOhm",
                   num_or_null(cell->input_resistance_MOhm), "input_resistance_r", num_or_null(cell->input_resistance_r),
                   "rheobase_pA", num_or_null(cell->rheobase_pA), "seconds", secs);
+    json_object_set_new(an, "options", json_pack("{s:b,s:b}", "plots", b->plots, "ap_wide", b->ap_wide));
+    if (b->plots) /* what summary.pdf and plots/ hold: 5 summary pages, one per spiking sweep, the baselines */
+        json_object_set_new(an, "plots",
+                            json_pack("{s:i,s:I,s:I,s:i}", "summary_pages", 5, "ap_sweep_pages",
+                                      (json_int_t)b->spiking_sweeps, "savgol_pages", (json_int_t)b->savgol_pages,
+                                      "pdf_pages", b->pdf_pages));
     json_object_set_new(b->manifest, "analysis", an);
     return write_json(manifest_path, b->manifest, err);
 }
 
-/* Skipped when the manifest records a complete analysis with the same parameters. */
+/* Outputs of an earlier analysis that this one does not write (plots, the wide table) would describe other
+ * parameters: they go, so that the bundle holds only what its manifest lists. */
+static void remove_stale(const bundle_run *b)
+{
+    char path[PL_PATH_MAX];
+    static const char *const wide[] = {"AP_analysis_wide.parquet", "AP_analysis_wide.csv"};
+    for (int k = 0; !b->ap_wide && k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", b->dir, wide[k]);
+        remove(path);
+    }
+    if (!b->plots) {
+        snprintf(path, sizeof path, "%s/summary.pdf", b->dir);
+        remove(path);
+        snprintf(path, sizeof path, "%s/plots", b->dir);
+        pl_remove_tree(path, NULL);
+    }
+}
+
+/* Skipped when the manifest records a complete analysis with the same parameters that wrote every output asked for
+ * now (plots, the wide AP table). */
 static bool already_done(const bundle_run *b)
 {
     json_t *an = json_object_get(b->manifest, "analysis");
     if (!json_is_true(json_object_get(an, "complete")))
+        return false;
+    json_t *had = json_object_get(an, "options");
+    if ((b->ap_wide && !json_is_true(json_object_get(had, "ap_wide"))) ||
+        (b->plots && !json_is_true(json_object_get(had, "plots")))) /* also analyses before plots/ existed */
         return false;
     json_t *mine = json_loads(b->params_json, 0, NULL);
     bool same = json_equal(mine, json_object_get(an, "params"));
@@ -272,6 +305,8 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
         return st;
     }
     b.params = o->params;
+    b.plots = o->plots;
+    b.ap_wide = o->ap_wide;
     if (b.abf && !o->baseline_threshold_given)
         b.params.baseline_threshold_pA = 5.0;
     pl_ephys_params_json(&b.params, b.params_json, sizeof b.params_json);
@@ -285,7 +320,7 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     pl_ephys_cell_init(&cell);
     ephys_plotter *plots = NULL;
     if (o->plots)
-        st = ephys_plotter_new(&plots, err);
+        st = ephys_plotter_new(&b.params, &plots, err);
     if (st == PL_OK)
         st = analyse_sweeps(&b, &cell, plots, err);
     pl_ephys_cell_finish(&cell);
@@ -295,10 +330,20 @@ pl_status pl_ephys_analyze_job(void *ctx, const pl_batch_input *in, pl_job_outco
     if (st == PL_OK)
         st = write_sweep_config(&b, err);
     if (st == PL_OK && plots)
-        st = ephys_plotter_finish(plots, b.dir, b.sweeps, b.n, &info, err);
+        st = ephys_plotter_finish(plots, b.dir, b.sweeps, b.n, &info, &b.pdf_pages, err);
+    if (st == PL_OK && plots) {
+        size_t base = 0;
+        for (size_t k = 0; k < b.n; k++) {
+            b.spiking_sweeps += b.sweeps[k].valid && b.sweeps[k].n_spikes > 0;
+            base += b.sweeps[k].valid && b.sweeps[k].savgol_window > 0;
+        }
+        b.savgol_pages = (base + EPHYS_BASE_PER_PAGE - 1) / EPHYS_BASE_PER_PAGE;
+    }
     ephys_plotter_free(plots);
     if (st == PL_OK)
-        st = update_manifest(&b, in->path, &cell, o->plots, now_s() - t0, err);
+        remove_stale(&b);
+    if (st == PL_OK)
+        st = update_manifest(&b, in->path, &cell, now_s() - t0, err);
     if (st == PL_OK) {
         snprintf(out->summary, sizeof out->summary, "%zu sweeps, %d kept, %zu spikes, RMP %.1f mV, Rin %.0f MOhm", b.n,
                  cell.kept, b.spikes, cell.grand_rmp_mV, cell.input_resistance_MOhm);
@@ -323,6 +368,12 @@ pl_status pl_ephys_analyze_options_set(pl_ephys_analyze_options *o, const char *
         return pl_error_set(err, PL_EARG, NULL, "--set takes NAME=VALUE, not '%s'", assignment);
     memcpy(name, assignment, (size_t)(eq - assignment));
     name[eq - assignment] = 0;
+    if (!strcmp(name, "ap_wide")) { /* an output option, not an analysis constant */
+        if (strcmp(eq + 1, "1") && strcmp(eq + 1, "0"))
+            return pl_error_set(err, PL_EARG, NULL, "ap_wide takes 1 or 0, not '%s'", eq + 1);
+        o->ap_wide = eq[1] == '1';
+        return PL_OK;
+    }
     pl_status st = pl_ephys_params_set(&o->params, name, eq + 1, err);
     if (st == PL_OK && !strcmp(name, "baseline_threshold_pA"))
         o->baseline_threshold_given = true;

@@ -1,12 +1,16 @@
-/* Plots of a bundle's analysis, each a PNG and a page of summary.pdf (pages in this fixed order):
- *   1 ephys_sweeps.png    kept and dropped sweeps overlaid (decimated traces, fed while each sweep is in memory)
+/* Plots of a bundle's analysis, each a PNG in the bundle's plots/ folder and a page of summary.pdf (pages in this
+ * fixed order):
+ *   1 ephys_sweeps.png    kept and dropped sweeps overlaid (min/max pairs per pixel, taken while each sweep is
+ *                         in memory)
  *   2 ephys_spikes.png    first spike of every spiking sweep aligned at the peak with the average of all spikes;
  *                         phase plot (dV/dt against V) of the first spike with its threshold and kink marked
- *   3 ephys_ap_sweeps.png the first 10 spiking sweeps around their step, thresholds and peaks marked
- *   4 ephys_passive.png   resting potential per sweep, its histogram, the input-resistance fit, sag per sweep
- *   5 ephys_firing.png    spike frequency, threshold, width and upstroke against the injected current
- *   6 ephys_baseline.png  Savitzky-Golay filtered against raw resting potential, baseline drift
- * Memory: traces keep a few values per pixel column; the averaged waveform is one fixed-length array. */
+ *   3 ephys_passive.png   resting potential per sweep, its histogram, the input-resistance fit, sag per sweep
+ *   4 ephys_firing.png    spike frequency, threshold, width and upstroke against the injected current
+ *   5 ephys_baseline.png  Savitzky-Golay filtered against raw resting potential, baseline drift
+ *   then one page per spiking sweep (ap_sweep_<sweep>.png) and the Savitzky-Golay baseline pages
+ *   (savgol_baselines_<k>.png), see analyze_pages*.c.
+ * Memory: traces keep a few values per pixel column; the averaged waveform is one fixed-length array; the
+ * per-sweep pages wait in scratch files. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,22 +20,27 @@
 #include "plateau/mem.h"
 #include "plateau/plot.h"
 
-#define WAVE_PRE_MS 3.0
-#define WAVE_POST_MS 6.0
-#define AP_SWEEPS 10    /* panels of ephys_ap_sweeps.png: 2 rows of 5 */
+#define WAVE_PRE_MS EPHYS_WAVE_PRE_MS
+#define WAVE_POST_MS EPHYS_WAVE_POST_MS
 #define MAX_OVERLAY 200 /* traces per overlay panel; later sweeps are left out (noted in the title) */
+#define OVERLAY_PAIRS                                                                                                  \
+    600 /* min/max pairs per overlaid sweep, about one per pixel: drawing decimated traces (4                          \
+           columns per pixel) of 85 sweeps took 3 s per output and 72 KB per sweep */
 
 struct ephys_plotter {
-    pl_figure *sweeps_fig, *spikes_fig, *ap_fig;
-    int kept_traces, dropped_traces, wave_traces, ap_panels;
+    pl_figure *sweeps_fig, *spikes_fig;
+    ephys_sweep_pages *pages;
+    int kept_traces, dropped_traces, wave_traces;
     double wave_rate; /* the averaged waveform's sample rate (the first spiking sweep's) */
     size_t wave_len;
     double *wave_sum; /* sum of all spikes' waveforms at wave_rate */
     size_t wave_count;
     bool phase_done;
+    int kept_seen, dropped_seen;
+    double overlay_x[2 * OVERLAY_PAIRS + 2], overlay_y[2 * OVERLAY_PAIRS + 2];
 };
 
-pl_status ephys_plotter_new(ephys_plotter **out, pl_error *err)
+pl_status ephys_plotter_new(const pl_ephys_params *params, ephys_plotter **out, pl_error *err)
 {
     *out = NULL;
     ephys_plotter *p = pl_calloc(1, sizeof *p, "plots", err);
@@ -41,17 +50,11 @@ pl_status ephys_plotter_new(ephys_plotter **out, pl_error *err)
         .width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2, .title = "Sweeps: kept and dropped"};
     pl_figure_spec b = {
         .width_in = 12, .height_in = 4.5, .dpi = 100, .rows = 1, .cols = 2, .title = "Action potentials"};
-    pl_figure_spec c = {.width_in = 15,
-                        .height_in = 5.5,
-                        .dpi = 100,
-                        .rows = 2,
-                        .cols = 5,
-                        .title = "Spiking sweeps (first 10): thresholds and peaks"};
     pl_status st = pl_figure_new(&a, &p->sweeps_fig, err);
     if (st == PL_OK)
         st = pl_figure_new(&b, &p->spikes_fig, err);
     if (st == PL_OK)
-        st = pl_figure_new(&c, &p->ap_fig, err);
+        st = ephys_pages_new(params, &p->pages, err);
     if (st != PL_OK) {
         ephys_plotter_free(p);
         return st;
@@ -74,7 +77,7 @@ void ephys_plotter_free(ephys_plotter *p)
         return;
     pl_figure_free(p->sweeps_fig);
     pl_figure_free(p->spikes_fig);
-    pl_figure_free(p->ap_fig);
+    ephys_pages_free(p->pages);
     pl_free(p->wave_sum);
     pl_free(p);
 }
@@ -152,63 +155,32 @@ static pl_status add_waveforms(ephys_plotter *p, const pl_ephys_sweep *s, const 
     return PL_OK;
 }
 
-/* One panel of ephys_ap_sweeps.png: the step +- 50 ms of the analysed voltage, thresholds and peaks marked. */
-static pl_status ap_panel(ephys_plotter *p, const pl_ephys_sweep *s, const double *v, size_t n,
-                          const pl_ephys_spike *spikes, pl_error *err)
-{
-    double rate = s->rate_Hz;
-    size_t margin = (size_t)lround(0.05 * rate), ss = s->i_stimulus_start, se = s->i_stimulus_end;
-    size_t from = ss > margin ? ss - margin : 0, to = se + margin < n ? se + margin : n - 1;
-    pl_axes *ax = pl_figure_panel(p->ap_fig, p->ap_panels / 5, p->ap_panels % 5);
-    char title[96];
-    snprintf(title, sizeof title, "sweep %d, %+.0f pA, %zu spikes", s->sweep, s->injected_current_pA, s->n_spikes);
-    pl_axes_title(ax, title);
-    pl_axes_labels(ax, "Time (s)", "mV");
-    pl_trace *tr;
-    pl_status st = pl_trace_new(ax, (double)from / rate, (double)to / rate, &(pl_style){.color = PL_BLUE}, &tr, err);
-    if (st == PL_OK)
-        st = pl_trace_feed(tr, (double)from / rate, 1.0 / rate, v + from, to - from + 1, err);
-    double *x = pl_alloc(2 * s->n_spikes * sizeof *x, "spike markers", err), *y = x ? x + s->n_spikes : NULL;
-    if (!x)
-        return err ? err->code : PL_ENOMEM;
-    for (int kind = 0; st == PL_OK && kind < 2; kind++) {
-        for (size_t k = 0; k < s->n_spikes; k++) {
-            size_t i = kind ? spikes[k].i_peak : spikes[k].i_threshold;
-            x[k] = (double)i / rate;
-            y[k] = v[i];
-        }
-        st = pl_axes_line(ax, x, y, s->n_spikes,
-                          &(pl_style){.color = kind ? PL_RED : PL_ORANGE,
-                                      .dash = PL_NOLINE,
-                                      .marker = kind ? PL_MARK_TRIANGLE : PL_MARK_CIRCLE,
-                                      .marker_size = 3},
-                          err);
-    }
-    pl_free(x);
-    p->ap_panels++;
-    return st;
-}
-
 pl_status ephys_plotter_sweep(ephys_plotter *p, const pl_ephys_sweep *s, const double *v, size_t n,
                               const pl_ephys_spike *spikes, pl_error *err)
 {
     if (!p || n < 2 || !(s->rate_Hz > 0))
         return PL_OK;
     int *count = s->valid ? &p->kept_traces : &p->dropped_traces;
-    if (*count < MAX_OVERLAY) {
-        pl_trace *tr;
+    (*(s->valid ? &p->kept_seen : &p->dropped_seen))++;
+    if (*count < MAX_OVERLAY) { /* the sweep as min/max pairs, a small line series */
         pl_axes *ax = pl_figure_panel(p->sweeps_fig, 0, s->valid ? 0 : 1);
-        pl_status st = pl_trace_new(ax, 0.0, (double)(n - 1) / s->rate_Hz, NULL, &tr, err);
-        if (st == PL_OK)
-            st = pl_trace_feed(tr, 0.0, 1.0 / s->rate_Hz, v, n, err);
+        size_t k = n > 2 * OVERLAY_PAIRS ? (n + OVERLAY_PAIRS - 1) / OVERLAY_PAIRS : 1, m = n;
+        double dt = 1.0 / s->rate_Hz, *y = p->overlay_y;
+        if (k > 1)
+            m = ephys_reduce(v, n, k, y);
+        else
+            y = (double *)v;
+        for (size_t i = 0; i < m; i++)
+            p->overlay_x[i] = (double)i * dt * (double)k / (k > 1 ? 2.0 : 1.0);
+        pl_status st = pl_axes_line(ax, p->overlay_x, y, m, &(pl_style){.width = 0.8}, err);
         if (st != PL_OK)
             return st;
         (*count)++;
     }
-    if (!s->valid || !s->n_spikes)
+    if (!s->valid)
         return PL_OK;
-    pl_status st = add_waveforms(p, s, v, n, spikes, err);
-    return st == PL_OK && p->ap_panels < AP_SWEEPS ? ap_panel(p, s, v, n, spikes, err) : st;
+    pl_status st = ephys_pages_add(p->pages, s, v, n, spikes, err);
+    return st == PL_OK && s->n_spikes ? add_waveforms(p, s, v, n, spikes, err) : st;
 }
 
 /* Points (x, y) of kept sweeps with both values finite; arrays of n. Returns how many. */
@@ -254,7 +226,7 @@ static pl_status passive_figure(pl_figure *f, const pl_ephys_sweep *sw, size_t n
     if (st == PL_OK)
         st = pl_axes_hist(b, y, m, 20, 0, 0, NULL, err);
     char title[128];
-    snprintf(title, sizeof title, "input resistance %.1f MOhm (r = %.3f, %d sweeps)", c->input_resistance_MOhm,
+    snprintf(title, sizeof title, "input resistance %.1f M\u03a9 (r = %.3f, %d sweeps)", c->input_resistance_MOhm,
              c->input_resistance_r, c->rin_n);
     pl_axes_title(r, title);
     pl_axes_labels(r, "Mean current in the step (pA)", "Mean potential in the step (mV)");
@@ -311,12 +283,20 @@ static pl_status baseline_figure(pl_figure *f, const pl_ephys_sweep *sw, size_t 
     pl_axes_title(a, "resting potential: raw and Savitzky-Golay filtered");
     pl_axes_labels(a, "Sweep", "RMP (mV)");
     pl_status st = scatter(a, sw, n, BY_SWEEP, OFF(rmp_mV), x, y, "raw", err);
+    size_t m = points(sw, n, BY_SWEEP, OFF(filtered_rmp_mV), x, y); /* crosses: raw and filtered often coincide */
     if (st == PL_OK)
-        st = scatter(a, sw, n, BY_SWEEP, OFF(filtered_rmp_mV), x, y, "filtered", err);
-    pl_axes_title(b, "baseline drift (25 ms window means)");
+        st =
+            pl_axes_line(a, x, y, m, &(pl_style){.marker = PL_MARK_CROSS, .dash = PL_NOLINE, .label = "filtered"}, err);
+    pl_axes_title(b, "baseline drift (range of the 25 ms window means)");
     pl_axes_labels(b, "Sweep", "Drift range (mV)");
-    if (st == PL_OK)
-        st = scatter(b, sw, n, BY_SWEEP, OFF(drift_range_mV), x, y, NULL, err);
+    m = points(sw, n, BY_SWEEP, OFF(drift_range_mV), x, y);
+    if (st == PL_OK && m)
+        st = pl_axes_line(b, x, y, m, &(pl_style){.marker = PL_MARK_CIRCLE, .dash = PL_NOLINE}, err);
+    else if (st == PL_OK) { /* a panel that says why it is empty */
+        pl_axes_off(b);
+        st = pl_axes_text(b, PL_LOC_UPPER_LEFT,
+                          "No drift: every baseline is shorter than\ntwo 25 ms windows (see the baseline pages).", err);
+    }
     return st;
 }
 
@@ -329,14 +309,15 @@ static pl_status save(pl_figure *f, const char *dir, const char *name, pl_pdf *d
 }
 
 pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys_sweep *sw, size_t n,
-                               const ephys_cell_info *info, pl_error *err)
+                               const ephys_cell_info *info, int *pages, pl_error *err)
 {
     double *x = pl_alloc((n ? n : 1) * sizeof *x, "plot points", err),
            *y = pl_alloc((n ? n : 1) * sizeof *y, "plot points", err);
     pl_figure *passive = NULL, *firing = NULL, *baseline = NULL;
     pl_pdf *doc = NULL;
+    pl_adir plots = {0};
     char path[PL_PATH_MAX];
-    snprintf(path, sizeof path, "%s/summary.pdf", dir);
+    *pages = 0;
     pl_status st = x && y ? PL_OK : (err ? err->code : PL_ENOMEM);
     if (st == PL_OK && p->wave_count > 0) { /* the averaged spike on top of the overlays */
         for (size_t j = 0; j < p->wave_len; j++)
@@ -367,26 +348,55 @@ pl_status ephys_plotter_finish(ephys_plotter *p, const char *dir, const pl_ephys
         st = pl_figure_new(&one_by_two, &baseline, err);
     if (st == PL_OK)
         st = baseline_figure(baseline, sw, n, x, y, err);
+    snprintf(path, sizeof path, "%s/plots", dir);
+    if (st == PL_OK) /* the whole folder is replaced: no per-sweep file of an earlier analysis stays behind */
+        st = pl_adir_begin(&plots, path, err);
+    snprintf(path, sizeof path, "%s/summary.pdf", dir);
     if (st == PL_OK)
         st = pl_pdf_open(path, &doc, err);
+    const char *pd = plots.tmp_path;
+    for (int c = 0; c < 2; c++) { /* how many sweeps each overlay holds */
+        int drawn = c ? p->dropped_traces : p->kept_traces, seen = c ? p->dropped_seen : p->kept_seen;
+        char t[96];
+        if (drawn < seen)
+            snprintf(t, sizeof t, "%s sweeps: the first %d of %d", c ? "dropped" : "kept", drawn, seen);
+        else
+            snprintf(t, sizeof t, "%s sweeps (%d)", c ? "dropped" : "kept", seen);
+        pl_axes *ax = pl_figure_panel(p->sweeps_fig, 0, c);
+        pl_axes_title(ax, t);
+        if (seen == 0 && st == PL_OK) { /* say so rather than show empty axes */
+            pl_axes_off(ax);
+            st = pl_axes_text(ax, PL_LOC_UPPER_LEFT, c ? "No sweep was dropped." : "No sweep was kept.", err);
+        }
+    }
     if (st == PL_OK)
-        st = save(p->sweeps_fig, dir, "ephys_sweeps.png", doc, err);
+        st = save(p->sweeps_fig, pd, "ephys_sweeps.png", doc, err);
     if (st == PL_OK)
-        st = save(p->spikes_fig, dir, "ephys_spikes.png", doc, err);
-    for (int k = p->ap_panels; k < AP_SWEEPS; k++)
-        pl_axes_off(pl_figure_panel(p->ap_fig, k / 5, k % 5));
+        st = save(p->spikes_fig, pd, "ephys_spikes.png", doc, err);
     if (st == PL_OK)
-        st = save(p->ap_fig, dir, "ephys_ap_sweeps.png", doc, err);
+        st = save(passive, pd, "ephys_passive.png", doc, err);
     if (st == PL_OK)
-        st = save(passive, dir, "ephys_passive.png", doc, err);
+        st = save(firing, pd, "ephys_firing.png", doc, err);
     if (st == PL_OK)
-        st = save(firing, dir, "ephys_firing.png", doc, err);
+        st = save(baseline, pd, "ephys_baseline.png", doc, err);
     if (st == PL_OK)
-        st = save(baseline, dir, "ephys_baseline.png", doc, err);
+        st = ephys_pages_draw(p->pages, pd, info->cell, doc, err);
+    if (st == PL_OK)
+        *pages = pl_pdf_pages(doc);
     if (st == PL_OK)
         st = pl_pdf_close(doc, err);
     else
         pl_pdf_abort(doc);
+    if (st == PL_OK)
+        st = pl_adir_commit(&plots, true, err);
+    else if (plots.open)
+        pl_adir_abort(&plots);
+    static const char *const old_layout[] = {"ephys_sweeps.png",  "ephys_spikes.png", "ephys_ap_sweeps.png",
+                                             "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png"};
+    for (size_t k = 0; st == PL_OK && k < sizeof old_layout / sizeof *old_layout; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, old_layout[k]); /* plots of earlier versions sat in the bundle */
+        remove(path);
+    }
     pl_figure_free(passive);
     pl_figure_free(firing);
     pl_figure_free(baseline);

@@ -238,7 +238,18 @@ static pl_status close_pair(pl_table *t[2], pl_error *err)
 
 struct ephys_ap_writer {
     pl_table *t[2];
+    char dir[PL_PATH_MAX];
+    FILE *spill;       /* --ap-wide: every spiking sweep's spikes, read back at close (memory stays one sweep) */
+    size_t max_spikes; /* the widest sweep: the wide table's spike columns */
+    size_t wide_rows;
 };
+
+/* What the spill holds before each sweep's spikes. */
+typedef struct {
+    int32_t sweep;
+    uint32_t n_spikes;
+    double injected_current_pA;
+} spill_head;
 
 static void ap_columns(batch *b)
 {
@@ -250,7 +261,7 @@ static void ap_columns(batch *b)
     col_int(b, 3 + N_SPIKE_FIELDS, "kink_count");
 }
 
-pl_status ephys_ap_open(const char *dir, ephys_ap_writer **out, pl_error *err)
+pl_status ephys_ap_open(const char *dir, bool wide, ephys_ap_writer **out, pl_error *err)
 {
     *out = NULL;
     batch b;
@@ -261,6 +272,15 @@ pl_status ephys_ap_open(const char *dir, ephys_ap_writer **out, pl_error *err)
     ephys_ap_writer *w = pl_calloc(1, sizeof *w, "AP table writer", err);
     st = w ? open_pair(dir, "AP_analysis", &b, w->t, err) : (err ? err->code : PL_ENOMEM);
     batch_free(&b);
+    if (st == PL_OK) {
+        snprintf(w->dir, sizeof w->dir, "%s", dir);
+        if (wide && !(w->spill = tmpfile()))
+            st = pl_error_set(err, PL_EIO, dir, "cannot create a scratch file for the wide AP table");
+    }
+    if (st != PL_OK && w && w->t[0]) {
+        pl_table_abort(w->t[0]);
+        pl_table_abort(w->t[1]);
+    }
     if (st != PL_OK) {
         pl_free(w);
         return st;
@@ -288,12 +308,102 @@ pl_status ephys_ap_write(ephys_ap_writer *w, const pl_ephys_sweep *s, const pl_e
     }
     st = write_pair(w->t, &b, err);
     batch_free(&b);
+    if (st == PL_OK && w->spill) {
+        spill_head h = {s->sweep, (uint32_t)s->n_spikes, s->injected_current_pA};
+        if (fwrite(&h, sizeof h, 1, w->spill) != 1 ||
+            fwrite(spikes, sizeof *spikes, s->n_spikes, w->spill) != s->n_spikes)
+            return pl_error_set(err, PL_EIO, w->dir, "cannot write the wide AP table's scratch file (disk full?)");
+        w->max_spikes = s->n_spikes > w->max_spikes ? s->n_spikes : w->max_spikes;
+        w->wide_rows++;
+    }
+    return st;
+}
+
+/* AP_analysis_wide: sweep, injected_current_pA, n_spikes, then for spike i = 0..max-1 every per-spike value as
+ * <name>_<i> (kink_count_<i> last); empty where a sweep has fewer spikes. Rows go out in small batches. */
+static void wide_columns(batch *b, size_t max_spikes)
+{
+    col_int(b, 0, "sweep");
+    col_double(b, 1, "injected_current_pA");
+    col_int(b, 2, "n_spikes");
+    char name[48];
+    for (size_t i = 0, c = 3; i < max_spikes; i++) {
+        for (size_t f = 0; f < N_SPIKE_FIELDS; f++, c++) {
+            snprintf(name, sizeof name, "%s_%zu", spike_fields[f].name, i);
+            col_double(b, c, name);
+        }
+        snprintf(name, sizeof name, "kink_count_%zu", i);
+        col_double(b, c++, name);
+    }
+    for (size_t c = 3; c < b->ncols; c++) /* no dictionary trial: its state per column adds up over thousands */
+        b->cols[c].encoding = PL_ENC_PLAIN;
+}
+
+static pl_status write_wide(ephys_ap_writer *w, pl_error *err)
+{
+    size_t per = N_SPIKE_FIELDS + 1, ncols = 3 + per * w->max_spikes;
+    size_t rows = ncols < 65536 ? 65536 / ncols : 1; /* rows per batch: about 64 Ki cells */
+    pl_ephys_spike *sp = pl_alloc((w->max_spikes ? w->max_spikes : 1) * sizeof *sp, "wide AP table", err);
+    batch b;
+    pl_status st = sp ? batch_init(&b, ncols, rows, err) : (err ? err->code : PL_ENOMEM);
+    if (st != PL_OK) {
+        pl_free(sp);
+        return st;
+    }
+    wide_columns(&b, w->max_spikes);
+    pl_table_options opt;
+    pl_table_options_default(&opt);
+    opt.page_bytes = 1024; /* per-column page buffers: there can be thousands of columns (rows are few) */
+    opt.row_group_bytes = 1 << 20;
+    pl_table *t[2] = {NULL, NULL};
+    char path[PL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/AP_analysis_wide.parquet", w->dir);
+    st = pl_table_open(path, b.cols, ncols, &opt, &t[0], err);
+    snprintf(path, sizeof path, "%s/AP_analysis_wide.csv", w->dir);
+    if (st == PL_OK)
+        st = pl_table_open(path, b.cols, ncols, &opt, &t[1], err);
+    rewind(w->spill);
+    for (size_t done = 0; st == PL_OK && done < w->wide_rows;) {
+        size_t r = 0;
+        for (; r < rows && done < w->wide_rows; r++, done++) {
+            spill_head h;
+            if (fread(&h, sizeof h, 1, w->spill) != 1 || h.n_spikes > w->max_spikes ||
+                fread(sp, sizeof *sp, h.n_spikes, w->spill) != h.n_spikes) {
+                st = pl_error_set(err, PL_EIO, w->dir, "cannot read back the wide AP table's scratch file");
+                break;
+            }
+            put_int(&b, 0, r, h.sweep);
+            put_double(&b, 1, r, h.injected_current_pA);
+            put_int(&b, 2, r, (int32_t)h.n_spikes);
+            for (size_t i = 0, c = 3; i < w->max_spikes; i++) {
+                for (size_t f = 0; f < N_SPIKE_FIELDS; f++, c++)
+                    put_double(&b, c, r, i < h.n_spikes ? field_of(&sp[i], spike_fields[f].offset) : NAN);
+                put_double(&b, c++, r, i < h.n_spikes ? (double)sp[i].kink_count : NAN);
+            }
+        }
+        batch part = b;
+        part.nrows = r; /* columns are laid out with the full batch's stride: write only r rows of each */
+        if (st == PL_OK && r)
+            st = write_pair(t, &part, err);
+    }
+    if (st == PL_OK)
+        st = close_pair(t, err);
+    else {
+        pl_table_abort(t[0]);
+        pl_table_abort(t[1]);
+    }
+    batch_free(&b);
+    pl_free(sp);
     return st;
 }
 
 pl_status ephys_ap_close(ephys_ap_writer *w, pl_error *err)
 {
     pl_status st = close_pair(w->t, err);
+    if (st == PL_OK && w->spill)
+        st = write_wide(w, err);
+    if (w->spill)
+        fclose(w->spill);
     pl_free(w);
     return st;
 }
@@ -304,6 +414,8 @@ void ephys_ap_abort(ephys_ap_writer *w)
         return;
     pl_table_abort(w->t[0]);
     pl_table_abort(w->t[1]);
+    if (w->spill)
+        fclose(w->spill);
     pl_free(w);
 }
 

@@ -5,7 +5,9 @@ import csv
 import glob
 import json
 import math
+import re
 import os
+import subprocess
 import sys
 
 from harness import Checks, node_json, plateau, testdata
@@ -20,7 +22,7 @@ r = plateau("ephys", "convert", "--no-plots", "-o", out, nwb, testdata("nwb", "b
 c.eq(r.returncode, 0, "two bundles converted")
 bundle = os.path.join(out, "mies_style_97sweeps_small")
 
-r = plateau("ephys", "analyze", out, timeout=600)
+r = plateau("ephys", "analyze", "--ap-wide", out, timeout=600)
 if r.returncode != 0 and "Parquet reader" in r.stderr:
     c.true(True, "this build has no Parquet reader: analyze says so clearly")
     c.true(not glob.glob(os.path.join(bundle, "analysis*")), "and writes nothing")
@@ -29,14 +31,10 @@ if r.returncode != 0 and "Parquet reader" in r.stderr:
 if not c.eq(r.returncode, 0, "plateau ephys analyze exits 0"):
     print(r.stderr)
 for name in ("sweep_config.json", "analysis.parquet", "analysis.csv", "AP_analysis.parquet", "AP_analysis.csv",
-             "ephys_sweeps.png", "ephys_spikes.png", "ephys_ap_sweeps.png", "ephys_passive.png", "ephys_firing.png",
-             "ephys_baseline.png",
-             "summary.pdf"):
+             "AP_analysis_wide.parquet", "AP_analysis_wide.csv", "plots/ephys_sweeps.png", "plots/ephys_spikes.png",
+             "plots/ephys_passive.png", "plots/ephys_firing.png", "plots/ephys_baseline.png", "summary.pdf"):
     c.true(os.path.getsize(os.path.join(bundle, name)) > 0, f"{name} written")
 c.eq(glob.glob(os.path.join(out, "**", ".plateau-tmp*"), recursive=True), [], "no temporary left")
-pdf = open(os.path.join(bundle, "summary.pdf"), "rb").read()
-pages = pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>")
-c.eq(pages, 6, "summary.pdf has 6 pages")
 
 # the independent computation: the same float32 samples read with h5py, analysed by the library directly
 sweeps = nwb_sweeps(nwb, float32=True)
@@ -44,6 +42,24 @@ binfile = os.path.join(c.tmp, "sweeps.bin")
 write_sweeps(binfile, [s[:5] for s in sweeps if s[5] == "cc"])
 ref = analyse(TOOL, binfile)
 want = {s["sweep"]: s for s in ref["sweeps"]}
+
+# plots: one AP figure (PNG and PDF page) per spiking sweep, baselines 12 per page, after the 5 summary pages
+spiking = sorted(k for k, s in want.items() if s["valid"] and s["n_spikes"] > 0)
+with_base = [k for k, s in want.items() if s["valid"] and s["savgol_window"] > 0]
+c.true(len(spiking) > 30, f"the reference file has {len(spiking)} spiking sweeps")
+c.eq(sorted(os.listdir(os.path.join(bundle, "plots"))),
+     sorted([f"ap_sweep_{k:04d}.png" for k in spiking] + [f"savgol_baselines_{k + 1:02d}.png"
+                                                           for k in range((len(with_base) + 11) // 12)] +
+            ["ephys_sweeps.png", "ephys_spikes.png", "ephys_passive.png", "ephys_firing.png", "ephys_baseline.png"]),
+     "plots/: one ap_sweep_<n>.png per spiking sweep, the baseline pages and the 5 summary plots")
+info = subprocess.run(["pdfinfo", os.path.join(bundle, "summary.pdf")], capture_output=True, text=True).stdout
+pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+c.eq(pages, 5 + len(spiking) + (len(with_base) + 11) // 12,
+     "summary.pdf (pdfinfo): 5 summary pages + one per spiking sweep + the baseline pages")
+text = subprocess.run(["pdftotext", "-f", "6", "-l", str(5 + len(spiking)), os.path.join(bundle, "summary.pdf"), "-"],
+                      capture_output=True, text=True).stdout
+c.eq([int(x) for x in re.findall(r"Sweep (\d+): [+-]?\d+ pA", text)], spiking,
+     "the AP pages come in sweep order, one per spiking sweep (pdftotext)")
 
 cfg = json.load(open(os.path.join(bundle, "sweep_config.json")))
 vc = [s[0] for s in sweeps if s[5] == "vc"]
@@ -89,8 +105,33 @@ for i in range(len(ap["sweep"])):
             bad.append((ap["sweep"][i], ap["spike"][i], col, got, exp))
 c.eq(bad[:3], [], "AP_analysis.parquet: per-spike values equal the direct analysis")
 
+# the wide table (DuckDB): one row per spiking sweep, <metric>_<spike> equal to the long table's rows
+q = lambda sql: node_json("duckdb_query.mjs", sql)  # noqa: E731
+wide_path, long_path = os.path.join(bundle, "AP_analysis_wide.parquet"), os.path.join(bundle, "AP_analysis.parquet")
+wide = {r["sweep"]: r for r in q(f"SELECT * FROM '{wide_path}' ORDER BY sweep")}
+longrows = q(f"SELECT * FROM '{long_path}'")
+c.eq(sorted(wide), spiking, "AP_analysis_wide.parquet: one row per spiking sweep")
+metrics = [k for k in longrows[0] if k not in ("sweep", "spike", "injected_current_pA")]
+maxn = max(r["n_spikes"] for r in wide.values())
+c.eq(len(next(iter(wide.values()))), 3 + len(metrics) * maxn, f"wide: {len(metrics)} columns per spike x {maxn} spikes")
+bad = [(r["sweep"], r["spike"], m) for r in longrows for m in metrics
+       if wide[r["sweep"]][f"{m}_{r['spike']}"] != r[m]]
+c.eq(bad[:3], [], f"wide: every value of the {len(longrows)} long rows is in its <metric>_<spike> column")
+c.true(all(w["n_spikes"] == want[k]["n_spikes"] and
+           all(w[f"{m}_{i}"] is None for i in range(w["n_spikes"], maxn) for m in metrics) for k, w in wide.items()),
+       "wide: n_spikes per row, empty past a sweep's last spike")
+with open(os.path.join(bundle, "AP_analysis_wide.csv")) as f:
+    wcsv = list(csv.reader(f))
+c.eq((wcsv[0][:4], len(wcsv) - 1, len(wcsv[0])), (["sweep", "injected_current_pA", "n_spikes", "t_peak_s_0"],
+                                                   len(spiking), 3 + len(metrics) * maxn),
+     "AP_analysis_wide.csv: same columns and rows")
+
 man = json.load(open(os.path.join(bundle, "manifest.json")))
 an = man.get("analysis", {})
+c.eq(an.get("options"), {"plots": True, "ap_wide": True}, "manifest: the output options are recorded")
+c.true({"AP_analysis_wide.parquet", "AP_analysis_wide.csv", "plots"} <= set(an.get("outputs", [])),
+       "manifest: the wide table and plots/ are listed")
+c.eq(an.get("plots", {}).get("pdf_pages"), pages, "manifest: the page count")
 c.true(an.get("complete") is True and "summary.pdf" in an.get("outputs", []), "manifest.json has the analysis section")
 c.true(abs(an.get("input_resistance_MOhm", 0) - ref["cell"]["input_resistance_MOhm"]) < 1e-6, "manifest: Rin")
 c.eq(an.get("rheobase_pA"), ref["cell"]["rheobase_pA"], "manifest: rheobase")
@@ -101,8 +142,26 @@ r = plateau("ephys", "analyze", bundle)
 c.true(r.returncode == 0 and "skipped  1" in r.stderr.replace("skipped 1", "skipped  1"), "a second run skips the bundle")
 c.eq(os.path.getmtime(os.path.join(bundle, "analysis.parquet")), mtime, "and leaves its outputs alone")
 small = os.path.join(out, "bluepyefe_99111002_cc")
-r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", os.path.join(small, "manifest.json"))
+c.eq(len(glob.glob(os.path.join(small, "plots", "ap_sweep_*.png"))),
+     json.load(open(os.path.join(small, "manifest.json")))["analysis"]["plots"]["ap_sweep_pages"],
+     "bluepyefe bundle: one AP plot per spiking sweep")
+before = set(os.listdir(os.path.join(small, "plots")))
+r = plateau("ephys", "analyze", "--set", "prominence_mV=80", small)
+an = json.load(open(os.path.join(small, "manifest.json")))["analysis"]
+after = set(os.listdir(os.path.join(small, "plots")))
+info = subprocess.run(["pdfinfo", os.path.join(small, "summary.pdf")], capture_output=True, text=True).stdout
+c.true(r.returncode == 0 and len([f for f in after if f.startswith("ap_sweep_")]) == an["plots"]["ap_sweep_pages"] <
+       len([f for f in before if f.startswith("ap_sweep_")]) and after < before and
+       int(re.search(r"Pages:\s+(\d+)", info).group(1)) == an["plots"]["pdf_pages"],
+       "fewer spiking sweeps after a re-analysis: plots/ and summary.pdf hold only the new ones")
+r = plateau("ephys", "analyze", "--no-plots", "--set", "prominence_mV=25", "--set", "ap_wide=1",
+            os.path.join(small, "manifest.json"))
 c.eq(r.returncode, 0, "new parameters re-analyse the bundle")
+c.true(os.path.exists(os.path.join(small, "AP_analysis_wide.csv")), "--set ap_wide=1 writes the wide table")
+c.true(not os.path.exists(os.path.join(small, "plots")) and not os.path.exists(os.path.join(small, "summary.pdf")),
+       "plots of the earlier parameters are removed by a --no-plots analysis")
+r = plateau("ephys", "analyze", "--set", "ap_wide=2", small)
+c.eq(r.returncode, 2, "ap_wide takes 0 or 1")
 cfg2 = json.load(open(os.path.join(small, "sweep_config.json")))
 c.eq(cfg2["params"]["prominence_mV"], 25, "the new parameter is recorded")
 r = plateau("ephys", "analyze", "--set", "bogus=1", bundle)

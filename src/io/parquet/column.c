@@ -9,6 +9,7 @@
 #include "plateau/mem.h"
 #include "pq_format.h"
 #include "rle.h"
+#include "runs.h"
 #include "thrift.h"
 
 /* An AUTO column decides after this many values whether its dictionary pays. */
@@ -521,36 +522,18 @@ static inline void repeat_last(pq_col *c, size_t r)
 {
     uint32_t e = c->idx[c->page_nonnull - 1];
     uint32_t *dst = c->idx + c->page_nonnull;
-    for (size_t k = 0; k < r; k++)
+    size_t k = 0;
+#ifdef __SSE2__
+    __m128i v = _mm_set1_epi32((int)e);
+    for (; k + 4 <= r; k += 4)
+        _mm_storeu_si128((__m128i *)(dst + k), v);
+#endif
+    for (; k < r; k++)
         dst[k] = e;
     if (c->levels)
         memset(c->levels + c->page_n, 1, r);
     c->page_n += r;
     c->page_nonnull += r;
-}
-
-/* Length of the run of values equal to src[i-1] from i on (no nulls), at most n - i. */
-static inline __attribute__((always_inline)) size_t run_from(const uint8_t *src, size_t i, size_t n, size_t w)
-{
-    size_t j = i;
-    if (w == 4) {
-        uint32_t prev, v;
-        memcpy(&prev, src + (i - 1) * 4, 4);
-        for (; j < n; j++) {
-            memcpy(&v, src + j * 4, 4);
-            if (v != prev)
-                break;
-        }
-    } else {
-        uint64_t prev, v;
-        memcpy(&prev, src + (i - 1) * 8, 8);
-        for (; j < n; j++) {
-            memcpy(&v, src + j * 8, 8);
-            if (v != prev)
-                break;
-        }
-    }
-    return j - i;
 }
 
 static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg,
@@ -567,7 +550,7 @@ static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *
         }
         /* Runs of one value (a sweep number, a rate) reuse the previous entry without a lookup. */
         if (i > 0 && c->page_nonnull > 0) {
-            size_t r = !valid ? run_from(src, i, n, w) : valid[i - 1] && !memcmp(src + i * w, src + (i - 1) * w, w);
+            size_t r = !valid ? pq_run_from(src, i, n, w) : valid[i - 1] && !memcmp(src + i * w, src + (i - 1) * w, w);
             if (r) {
                 repeat_last(c, r);
                 i += r - 1;
@@ -617,9 +600,7 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
          * length and the lookup. */
         if (c->mode == PQ_MODE_DICT && i > 0 && src[i] == src[i - 1] && (!lens || lens[i] == lens[i - 1]) &&
             c->page_nonnull > 0 && (!valid || valid[i - 1])) {
-            size_t r = 1;
-            while (!valid && !lens && i + r < n && src[i + r] == src[i])
-                r++;
+            size_t r = 1 + (!valid && !lens ? pq_run_from((const uint8_t *)src, i + 1, n, sizeof *src) : 0);
             repeat_last(c, r);
             i += r - 1;
             continue;

@@ -1,5 +1,7 @@
 #include "rle.h"
 
+#include "runs.h"
+
 int pq_bit_width(uint32_t max)
 {
     int bw = 1;
@@ -42,8 +44,11 @@ static void put_rle(pq_buf *out, size_t count, uint32_t value, int bw)
         size_t i = 0, lit = 0;                                                                                         \
         while (i < n) {                                                                                                \
             size_t j = i + 1;                                                                                          \
-            while (j < n && v[j] == v[i])                                                                              \
-                j++;                                                                                                   \
+            if (sizeof(T) == 4)                                                                                        \
+                j += pq_run_from((const uint8_t *)v, i + 1, n, 4);                                                     \
+            else                                                                                                       \
+                while (j < n && v[j] == v[i])                                                                          \
+                    j++;                                                                                               \
             size_t run = j - i;                                                                                        \
             if (run >= 8) {                                                                                            \
                 size_t pend = (i - lit) % 8;                                                                           \

@@ -60,7 +60,9 @@ void tw_string(tw *w, int16_t id, const char *s)
 void tw_elem_struct_begin(tw *w)
 {
     if (w->depth + 1 >= TW_MAX_DEPTH) {
-        w->b->status = pl_error_set(&w->b->err, PL_EINTERNAL, NULL, "thrift structs nested too deeply");
+        pl_error e;
+        pl_error_set(&e, PL_EINTERNAL, NULL, "thrift structs nested too deeply");
+        pq_buf_fail(w->b, &e);
         return;
     }
     w->last[++w->depth] = 0;
