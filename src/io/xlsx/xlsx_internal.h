@@ -34,21 +34,14 @@ typedef struct xml_run {
     xz_stream zs;
     bool opened;
     bool eof;            /* the final chunk was given to expat */
-    bool suspended;      /* a handler paused the parser (a row is ready) */
     pl_status failed;    /* set by a handler through xml_fail */
     pl_error *err;       /* where handlers report */
     uint64_t fed;        /* bytes given to expat */
     uint64_t last_event; /* fed when the last handler ran: a token may not grow without bound */
 } xml_run;
 
-/* Opens part `name` and a parser. Names arrive as written ("x:row"); handlers match local names. */
-pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
-                    void *user, XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
-                    pl_error *err);
-/* Parses until a handler suspends the parser (PL_OK), the part ends (PL_DONE) or an error. */
-pl_status xml_pump(xml_run *r);
-void xml_end(xml_run *r);
-/* Parses a whole part with the given handlers (for the small parts: rels, workbook, styles, strings). */
+/* Parses a whole part with the given handlers (the small parts: rels, workbook, styles; worksheets and shared strings
+ * go through the tokenizer, xtok.c). Names arrive as written ("x:row"); handlers match local names. */
 pl_status xml_parse_part(zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name, void *user,
                          XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
                          pl_error *err);

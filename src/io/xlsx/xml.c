@@ -1,6 +1,6 @@
 /* Drives expat over a zip entry in fixed chunks. Expat's own memory goes through the budget, document type
  * declarations are refused (OOXML has none; refusing them rules out entity expansion), and a single token may not
- * grow past a limit. A handler can pause the parser (XML_StopParser resumable) so rows are pulled one at a time. */
+ * grow past a limit. Only the small parts (rels, workbook, styles) still come this way. */
 #include <stdarg.h>
 
 #include "io/xlsx/xlsx_internal.h"
@@ -63,9 +63,9 @@ const char *xml_attr(const char **atts, const char *local, bool with_ns)
     return NULL;
 }
 
-pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
-                    void *user, XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text,
-                    pl_error *err)
+static pl_status xml_begin(xml_run *r, zip_t *zip, const char *path, const pl_workbook_limits *lim, const char *name,
+                           void *user, XML_StartElementHandler start, XML_EndElementHandler end,
+                           XML_CharacterDataHandler text, pl_error *err)
 {
     memset(r, 0, sizeof *r);
     r->err = err;
@@ -101,14 +101,10 @@ static pl_status parse_error(xml_run *r)
                         XML_ErrorString(XML_GetErrorCode(r->parser)));
 }
 
-/* One expat call's outcome: paused for a row, finished, or failed. */
+/* One expat call's outcome: more to parse, finished, or failed. */
 static pl_status after_parse(xml_run *r, enum XML_Status xs, bool *again)
 {
     *again = false;
-    if (xs == XML_STATUS_SUSPENDED) {
-        r->suspended = true;
-        return PL_OK;
-    }
     if (xs == XML_STATUS_ERROR)
         return parse_error(r);
     if (r->failed)
@@ -122,15 +118,12 @@ static pl_status after_parse(xml_run *r, enum XML_Status xs, bool *again)
     return PL_OK;
 }
 
-pl_status xml_pump(xml_run *r)
+static pl_status xml_pump(xml_run *r)
 {
     bool again = true;
     while (again) {
         pl_status st;
-        if (r->suspended) {
-            r->suspended = false;
-            st = after_parse(r, XML_ResumeParser(r->parser), &again);
-        } else if (r->eof) {
+        if (r->eof) {
             return PL_DONE;
         } else {
             void *buf = XML_GetBuffer(r->parser, (int)CHUNK);
@@ -150,7 +143,7 @@ pl_status xml_pump(xml_run *r)
     return PL_OK;
 }
 
-void xml_end(xml_run *r)
+static void xml_end(xml_run *r)
 {
     if (r->parser)
         XML_ParserFree(r->parser);
