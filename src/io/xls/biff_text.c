@@ -3,6 +3,7 @@
 
 #include "io/xls/biff.h"
 #include "plateau/mem.h"
+#include "plateau/utf8.h"
 
 pl_status pl_bytes_reserve(pl_bytes *b, size_t extra, pl_error *err)
 {
@@ -30,35 +31,11 @@ void pl_bytes_free(pl_bytes *b)
     b->len = b->cap = 0;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 void pl_biff_flush_surrogate(pl_bytes *out, uint16_t *pending_hi)
 {
     /* callers reserve room for it: every append leaves 4 spare bytes */
     if (*pending_hi)
-        out->len += put_utf8(out->p + out->len, 0xFFFD);
+        out->len += pl_utf8_put(out->p + out->len, 0xFFFD);
     *pending_hi = 0;
 }
 
@@ -72,7 +49,7 @@ pl_status pl_biff_append_chars(pl_bytes *out, const unsigned char *p, size_t n, 
     char *o = out->p + out->len;
     if (!utf16) {
         if (*pending_hi) {
-            o += put_utf8(o, 0xFFFD);
+            o += pl_utf8_put(o, 0xFFFD);
             *pending_hi = 0;
         }
         for (size_t i = 0; i < n; i++) {
@@ -89,17 +66,17 @@ pl_status pl_biff_append_chars(pl_bytes *out, const unsigned char *p, size_t n, 
             uint16_t u = pl_le16(p + 2 * i);
             if (*pending_hi) {
                 if (u >= 0xDC00 && u <= 0xDFFF) {
-                    o += put_utf8(o, 0x10000 + (((uint32_t)*pending_hi - 0xD800) << 10) + (u - 0xDC00));
+                    o += pl_utf8_put(o, 0x10000 + (((uint32_t)*pending_hi - 0xD800) << 10) + (u - 0xDC00));
                     *pending_hi = 0;
                     continue;
                 }
-                o += put_utf8(o, 0xFFFD);
+                o += pl_utf8_put(o, 0xFFFD);
                 *pending_hi = 0;
             }
             if (u >= 0xD800 && u <= 0xDBFF)
                 *pending_hi = u;
             else
-                o += put_utf8(o, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u);
+                o += pl_utf8_put(o, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u);
         }
     }
     out->len = (size_t)(o - out->p);

@@ -5,6 +5,7 @@
 
 #include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
+#include "plateau/utf8.h"
 
 #define CHUNK (64u << 10)
 #define MAX_TOKEN (32u << 20)
@@ -212,24 +213,6 @@ static int hexval(char c)
     return -1;
 }
 
-/* Writes code point cp as UTF-8; returns bytes written (at most 3 for BMP). */
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    o[0] = (char)(0xE0 | cp >> 12);
-    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-}
-
 /* "_x000D_" -> CR. "_x005F_" escapes a literal underscore ("_x005F_x000D_" is the text "_x000D_"). UTF-8 output of
  * at most 3 bytes never outgrows the 7-byte escape, so this works in place. */
 void xbuf_unescape_from(xbuf *b, size_t from)
@@ -245,7 +228,7 @@ void xbuf_unescape_from(xbuf *b, size_t from)
                 unsigned cp = (unsigned)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
                 if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
                     cp = 0xFFFD;
-                o += put_utf8(d + o, cp);
+                o += pl_utf8_put(d + o, cp);
                 i += 7;
                 continue;
             }

@@ -15,6 +15,7 @@
 
 #include "io/xlsx/xlsx_internal.h"
 #include "plateau/mem.h"
+#include "plateau/utf8.h"
 
 #define READ_SIZE (128u << 10)
 #define MAX_REF 32 /* '&' to ';' */
@@ -63,7 +64,7 @@ static bool is_ws(char c)
 static enum step_result fail(xtok *t, const char *what)
 {
     t->status = pl_error_set(t->err, PL_EFORMAT, t->zs.path, "%s is not well-formed XML (line %llu: %s)", t->label,
-                 (unsigned long long)t->line, what);
+                             (unsigned long long)t->line, what);
     return R_ERR;
 }
 
@@ -108,30 +109,6 @@ static bool xml_char(unsigned cp)
            (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
-static int put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* A reference at p ('&'): bytes consumed and its UTF-8 in out (*olen); 0 if malformed or unknown; -1 if the ';' may
  * lie past avail bytes. */
 static int decode_ref(const char *p, size_t avail, char out[4], int *olen)
@@ -150,10 +127,10 @@ static int decode_ref(const char *p, size_t avail, char out[4], int *olen)
             return 0;
         for (; i < n; i++) {
             char c = b[i];
-            int d = c >= '0' && c <= '9' ? c - '0'
+            int d = c >= '0' && c <= '9'          ? c - '0'
                     : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
                     : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                   : -1;
+                                                  : -1;
             if (d < 0)
                 return 0;
             cp = cp * (hex ? 16u : 10u) + (unsigned)d;
@@ -174,7 +151,7 @@ static int decode_ref(const char *p, size_t avail, char out[4], int *olen)
         cp = '\'';
     else
         return 0;
-    *olen = put_utf8(out, cp);
+    *olen = pl_utf8_put(out, cp);
     return (int)n + 2;
 }
 
@@ -232,9 +209,7 @@ static enum step_result text(xtok *t)
         if (r == end)
             break;
         switch (g_text_cls[(unsigned char)b[r]]) {
-        case C_LT:
-            stop = true;
-            break;
+        case C_LT: stop = true; break;
         case C_NL:
             t->line++;
             b[w++] = b[r++];
@@ -271,8 +246,7 @@ static enum step_result text(xtok *t)
                 return fail(t, "']]>' in text");
             b[w++] = b[r++];
             break;
-        case C_CTRL:
-            return fail(t, "a control character in text");
+        case C_CTRL: return fail(t, "a control character in text");
         case C_HIGH: {
             int n = utf8_seq((unsigned char *)b + r, end - r);
             if (n < 0 && !t->eof) {
@@ -388,8 +362,7 @@ static enum step_result oom(xtok *t)
     return R_ERR;
 }
 
-static enum step_result add_attr(xtok *t, const char *name, uint32_t nlen, const char *val, uint32_t vlen,
-                                 bool decode)
+static enum step_result add_attr(xtok *t, const char *name, uint32_t nlen, const char *val, uint32_t vlen, bool decode)
 {
     for (uint32_t i = 0; i < t->n_attrs; i++)
         if (t->attrs[i].nlen == nlen && same_bytes(t->attrs[i].name, name, nlen))
@@ -839,8 +812,8 @@ bool xt_simple_child(xtok *t, const char **local, uint32_t *llen, const char **t
     const unsigned char *body = ++q;
     while (q < e && !g_text_cls[*q])
         q++;
-    if ((size_t)(e - q) < n + 3 || q[0] != '<' || q[1] != '/' || !same_bytes((const char *)q + 2, (const char *)name, n) ||
-        q[n + 2] != '>')
+    if ((size_t)(e - q) < n + 3 || q[0] != '<' || q[1] != '/' ||
+        !same_bytes((const char *)q + 2, (const char *)name, n) || q[n + 2] != '>')
         return false;
     *local = (const char *)name;
     *llen = (uint32_t)n;
