@@ -234,6 +234,16 @@ static pl_status close_pair(pl_table *t[2], pl_error *err)
     return pl_table_close(t[1], err);
 }
 
+/* Closes both tables after a good run (st == PL_OK), else removes both. */
+static pl_status finish_pair(pl_table *t[2], pl_status st, pl_error *err)
+{
+    if (st == PL_OK)
+        return close_pair(t, err);
+    pl_table_abort(t[0]);
+    pl_table_abort(t[1]);
+    return st;
+}
+
 /* ---- AP_analysis: columns sweep, spike, injected_current_pA, the per-spike values, kink_count ---- */
 
 struct ephys_ap_writer {
@@ -386,12 +396,7 @@ static pl_status write_wide(ephys_ap_writer *w, pl_error *err)
         if (st == PL_OK && r)
             st = write_pair(t, &part, err);
     }
-    if (st == PL_OK)
-        st = close_pair(t, err);
-    else {
-        pl_table_abort(t[0]);
-        pl_table_abort(t[1]);
-    }
+    st = finish_pair(t, st, err);
     batch_free(&b);
     pl_free(sp);
     return st;
@@ -495,15 +500,8 @@ pl_status ephys_write_analysis(const char *dir, const pl_ephys_sweep *sweeps, si
     }
     pl_table *t[2];
     st = open_pair(dir, "analysis", &b, t, err);
-    if (st == PL_OK) {
-        st = write_pair(t, &b, err);
-        if (st == PL_OK)
-            st = close_pair(t, err);
-        else {
-            pl_table_abort(t[0]);
-            pl_table_abort(t[1]);
-        }
-    }
+    if (st == PL_OK)
+        st = finish_pair(t, write_pair(t, &b, err), err);
     batch_free(&b);
     pl_free(rows);
     return st;
