@@ -183,53 +183,62 @@ static bool read_strings(hid_t attr, hid_t dset, hid_t fspace, hid_t ftype, hsiz
     return ok;
 }
 
-bool nwb_h5_attr_string(hid_t loc, const char *path, const char *attr, const char *sep, char *buf, size_t size)
+/* An open attribute or dataset with its file type and dataspace: what every typed accessor below starts from. */
+typedef struct h5_value {
+    hid_t obj, type, space;
+    bool is_attr;
+    hssize_t n; /* elements, -1 when unknown */
+    int rank;
+} h5_value;
+
+static bool describe(h5_value *v)
 {
-    buf[0] = 0;
-    if (!nwb_h5_exists(loc, path) || H5Aexists_by_name(loc, path, attr, H5P_DEFAULT) <= 0)
-        return false;
-    hid_t a = H5Aopen_by_name(loc, path, attr, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        return false;
-    bool ok = false;
-    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
-    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && n > 0 && n <= MAX_STRINGS)
-        ok = read_strings(a, -1, -1, t, (hsize_t)n, sep, buf, size);
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    H5Aclose(a);
-    return ok;
+    v->type = v->is_attr ? H5Aget_type(v->obj) : H5Dget_type(v->obj);
+    v->space = v->is_attr ? H5Aget_space(v->obj) : H5Dget_space(v->obj);
+    v->n = v->space >= 0 ? H5Sget_simple_extent_npoints(v->space) : -1;
+    v->rank = v->space >= 0 ? H5Sget_simple_extent_ndims(v->space) : -1;
+    return v->type >= 0 && v->space >= 0;
 }
 
-bool nwb_h5_dataset_string(hid_t loc, const char *path, const char *sep, char *buf, size_t size)
+static void close_value(h5_value *v)
 {
-    buf[0] = 0;
+    if (v->type >= 0)
+        H5Tclose(v->type);
+    if (v->space >= 0)
+        H5Sclose(v->space);
+    if (v->is_attr)
+        H5Aclose(v->obj);
+    else
+        H5Dclose(v->obj);
+}
+
+/* Opens attribute `attr` of the object at path (silently false when either is missing); close with close_value. */
+static bool open_attr(hid_t loc, const char *path, const char *attr, h5_value *v)
+{
+    if (!nwb_h5_exists(loc, path) || H5Aexists_by_name(loc, path, attr, H5P_DEFAULT) <= 0)
+        return false;
+    *v = (h5_value){.obj = H5Aopen_by_name(loc, path, attr, H5P_DEFAULT, H5P_DEFAULT), .is_attr = true};
+    if (v->obj < 0)
+        return false;
+    if (!describe(v)) {
+        close_value(v);
+        return false;
+    }
+    return true;
+}
+
+static bool open_dataset(hid_t loc, const char *path, h5_value *v)
+{
     if (!nwb_h5_is_dataset(loc, path))
         return false;
-    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (d < 0)
+    *v = (h5_value){.obj = H5Dopen2(loc, path, H5P_DEFAULT), .is_attr = false};
+    if (v->obj < 0)
         return false;
-    bool ok = false;
-    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
-    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && n > 0 && rank <= 1) {
-        hsize_t take = (hsize_t)n < MAX_STRINGS ? (hsize_t)n : MAX_STRINGS;
-        if (rank == 1) {
-            hsize_t start = 0;
-            H5Sselect_hyperslab(s, H5S_SELECT_SET, &start, NULL, &take, NULL);
-        }
-        ok = read_strings(-1, d, s, t, take, sep, buf, size);
+    if (!describe(v)) {
+        close_value(v);
+        return false;
     }
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    H5Dclose(d);
-    return ok;
+    return true;
 }
 
 static bool is_number(hid_t t)
@@ -238,58 +247,72 @@ static bool is_number(hid_t t)
     return c == H5T_INTEGER || c == H5T_FLOAT;
 }
 
-bool nwb_h5_attr_double(hid_t loc, const char *path, const char *attr, double *out)
+bool nwb_h5_attr_string(hid_t loc, const char *path, const char *attr, const char *sep, char *buf, size_t size)
 {
-    if (!nwb_h5_exists(loc, path) || H5Aexists_by_name(loc, path, attr, H5P_DEFAULT) <= 0)
+    buf[0] = 0;
+    h5_value v;
+    if (!open_attr(loc, path, attr, &v))
         return false;
-    hid_t a = H5Aopen_by_name(loc, path, attr, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
+    bool ok = H5Tget_class(v.type) == H5T_STRING && v.n > 0 && v.n <= MAX_STRINGS &&
+              read_strings(v.obj, -1, -1, v.type, (hsize_t)v.n, sep, buf, size);
+    close_value(&v);
+    return ok;
+}
+
+bool nwb_h5_dataset_string(hid_t loc, const char *path, const char *sep, char *buf, size_t size)
+{
+    buf[0] = 0;
+    h5_value v;
+    if (!open_dataset(loc, path, &v))
         return false;
     bool ok = false;
-    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
-    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (t >= 0 && is_number(t) && n >= 1 && n <= MAX_STRINGS) {
-        double *v = nwb_alloc((size_t)n * sizeof *v, "HDF5 attribute");
-        if (v && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
-            *out = v[0];
+    if (H5Tget_class(v.type) == H5T_STRING && v.n > 0 && v.rank <= 1) {
+        hsize_t take = (hsize_t)v.n < MAX_STRINGS ? (hsize_t)v.n : MAX_STRINGS;
+        if (v.rank == 1) {
+            hsize_t start = 0;
+            H5Sselect_hyperslab(v.space, H5S_SELECT_SET, &start, NULL, &take, NULL);
+        }
+        ok = read_strings(-1, v.obj, v.space, v.type, take, sep, buf, size);
+    }
+    close_value(&v);
+    return ok;
+}
+
+bool nwb_h5_attr_double(hid_t loc, const char *path, const char *attr, double *out)
+{
+    h5_value v;
+    if (!open_attr(loc, path, attr, &v))
+        return false;
+    bool ok = false;
+    if (is_number(v.type) && v.n >= 1 && v.n <= MAX_STRINGS) {
+        double *x = nwb_alloc((size_t)v.n * sizeof *x, "HDF5 attribute");
+        if (x && H5Aread(v.obj, H5T_NATIVE_DOUBLE, x) >= 0) {
+            *out = x[0];
             ok = true;
         }
-        pl_free(v);
+        pl_free(x);
     }
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    H5Aclose(a);
+    close_value(&v);
     return ok;
 }
 
 bool nwb_h5_dataset_double(hid_t loc, const char *path, double *out)
 {
-    if (!nwb_h5_is_dataset(loc, path))
-        return false;
-    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (d < 0)
+    h5_value v;
+    if (!open_dataset(loc, path, &v))
         return false;
     bool ok = false;
-    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
-    hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-    if (t >= 0 && is_number(t) && n >= 1 && rank >= 0) {
+    if (is_number(v.type) && v.n >= 1 && v.rank >= 0) {
         hsize_t one[H5S_MAX_RANK], zero[H5S_MAX_RANK] = {0};
-        for (int i = 0; i < rank; i++)
+        for (int i = 0; i < v.rank; i++)
             one[i] = 1;
-        if (rank > 0)
-            H5Sselect_hyperslab(s, H5S_SELECT_SET, zero, NULL, one, NULL);
+        if (v.rank > 0)
+            H5Sselect_hyperslab(v.space, H5S_SELECT_SET, zero, NULL, one, NULL);
         hid_t m = H5Screate(H5S_SCALAR);
-        ok = H5Dread(d, H5T_NATIVE_DOUBLE, m, s, H5P_DEFAULT, out) >= 0;
+        ok = H5Dread(v.obj, H5T_NATIVE_DOUBLE, m, v.space, H5P_DEFAULT, out) >= 0;
         H5Sclose(m);
     }
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    H5Dclose(d);
+    close_value(&v);
     return ok;
 }
 
