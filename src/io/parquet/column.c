@@ -536,6 +536,16 @@ static inline void repeat_last(pq_col *c, size_t r)
     c->page_nonnull += r;
 }
 
+/* A dictionary lookup that added no entry: -1 means the dictionary is full (the page flushes and the chunk goes on
+ * without it), anything else is a failed allocation. */
+static void dict_stop(pq_col *c, int64_t e, pl_status *st, const pl_error *err)
+{
+    if (e == -1)
+        c->dict_full = true;
+    else
+        *st = err ? err->code : PL_ENOMEM;
+}
+
 static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *c, const pq_col_cfg *cfg,
                                                                         const pl_colbuf *b, size_t off, size_t n,
                                                                         size_t w, pl_status *st, pl_error *err)
@@ -561,10 +571,7 @@ static inline __attribute__((always_inline)) size_t append_fixed_dict_w(pq_col *
         memcpy(&key, src + i * w, w);
         int64_t e = dict_fixed(c, cfg, key, src + i * w, w, err);
         if (e < 0) {
-            if (e == -1)
-                c->dict_full = true;
-            else
-                *st = err ? err->code : PL_ENOMEM;
+            dict_stop(c, e, st, err);
             return i;
         }
         if (c->levels)
@@ -614,10 +621,7 @@ static size_t append_strings(pq_col *c, const pq_col_cfg *cfg, const pl_colbuf *
         if (c->mode == PQ_MODE_DICT) {
             int64_t e = dict_string(c, cfg, s, len, err);
             if (e < 0) {
-                if (e == -1)
-                    c->dict_full = true;
-                else
-                    *st = err ? err->code : PL_ENOMEM;
+                dict_stop(c, e, st, err);
                 return i;
             }
             c->idx[c->page_nonnull] = (uint32_t)e;
