@@ -44,6 +44,11 @@ def node_json(script, *args, timeout=600):
     return json.loads(r.stdout)
 
 
+def duck(sql):
+    """Rows of a SQL query run by DuckDB (tests/oracles/duckdb_query.mjs), as a list of dicts."""
+    return node_json("duckdb_query.mjs", sql)
+
+
 def close(a, b, rel=1e-9, abs_=0.0):
     if a is None or b is None:
         return a is None and b is None

@@ -3,22 +3,13 @@ DuckDB, matches pyABF's oracle (points exactly; first, last, population stdev to
 file's unit to mV/pA); and the xiubert recordings give the same values from ABF and from their NWB conversions."""
 import json
 import os
-import subprocess
 from collections import defaultdict
 
-from harness import Checks, SRC, close, plateau, testdata
+from harness import Checks, close, duck, plateau, testdata
 
 c = Checks("convert_abf")
 ABF = testdata("abf")
 out = os.path.join(c.tmp, "out")
-
-
-def duck(sql):
-    r = subprocess.run(["node", os.path.join(SRC, "tests", "oracles", "duckdb_query.mjs"), sql], capture_output=True,
-                       text=True, timeout=600)
-    if r.returncode:
-        raise AssertionError(r.stderr)
-    return json.loads(r.stdout)
 
 
 oracle = defaultdict(list)

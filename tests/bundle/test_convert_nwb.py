@@ -8,20 +8,12 @@ import subprocess
 import h5py
 import numpy as np
 
-from harness import Checks, SRC, plateau, testdata
+from harness import Checks, SRC, duck, plateau, testdata
 
 c = Checks("convert_nwb")
 NWB = testdata("nwb")
 out = os.path.join(c.tmp, "out")
 SCALE = {"volts": 1e3, "v": 1e3, "volt": 1e3, "amperes": 1e12, "a": 1e12, "ampere": 1e12}
-
-
-def duck(sql):
-    r = subprocess.run(["node", os.path.join(SRC, "tests", "oracles", "duckdb_query.mjs"), sql], capture_output=True,
-                       text=True, timeout=600)
-    if r.returncode:
-        raise AssertionError(r.stderr)
-    return json.loads(r.stdout)
 
 
 def h5_series(path):

@@ -3,11 +3,10 @@ import csv
 import json
 import os
 import sqlite3
-import subprocess
 
 import h5py
 
-from harness import Checks, SRC, plateau
+from harness import Checks, duck, plateau
 
 c = Checks("demo")
 d = os.path.join(c.tmp, "demo")
@@ -23,10 +22,7 @@ c.eq(types, ["CurrentClampSeries", "VoltageClampSeries"], "the demo NWB mixes cu
 
 # The sheet table, read by DuckDB.
 table = os.path.join(d, "tables", "7029_36_TRK1_trimmed.parquet")
-q = subprocess.run(["node", os.path.join(SRC, "tests", "oracles", "duckdb_query.mjs"),
-                    f"SELECT count(*) AS n, min(\"Position\") AS lo, max(\"Position\") AS hi FROM '{table}'"],
-                   capture_output=True, text=True)
-rows = json.loads(q.stdout)[0] if q.returncode == 0 else {}
+rows = duck(f"SELECT count(*) AS n, min(\"Position\") AS lo, max(\"Position\") AS hi FROM '{table}'")[0]
 c.eq((rows.get("n"), rows.get("lo"), rows.get("hi")), (341, -170, 170), "sheet: 341 positions from -170 to 170")
 
 # Laser-trim results: one of each status in the database.

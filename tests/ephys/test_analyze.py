@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from harness import Checks, node_json, plateau, testdata
+from harness import Checks, duck, node_json, plateau, testdata
 from ephys_common import analyse, nwb_sweeps, write_sweeps
 
 TOOL = sys.argv[1]
@@ -106,7 +106,7 @@ for i in range(len(ap["sweep"])):
 c.eq(bad[:3], [], "AP_analysis.parquet: per-spike values equal the direct analysis")
 
 # the wide table (DuckDB): one row per spiking sweep, <metric>_<spike> equal to the long table's rows
-q = lambda sql: node_json("duckdb_query.mjs", sql)  # noqa: E731
+q = duck
 wide_path, long_path = os.path.join(bundle, "AP_analysis_wide.parquet"), os.path.join(bundle, "AP_analysis.parquet")
 wide = {r["sweep"]: r for r in q(f"SELECT * FROM '{wide_path}' ORDER BY sweep")}
 longrows = q(f"SELECT * FROM '{long_path}'")
