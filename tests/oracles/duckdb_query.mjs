@@ -1,22 +1,8 @@
 // Runs SQL in an in-memory DuckDB and prints the result rows as JSON (an array of objects).
 // Usage: node duckdb_query.mjs "SELECT ... FROM 'file.parquet'"  (BIGINT and HUGEINT become numbers when safe,
 // else decimal strings; NaN/inf as strings.) DuckDB reads the Parquet files itself: an independent reader.
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { load } from './load.mjs'
 
-async function load(name) {
-  const dirs = [...(process.env.NODE_PATH || '').split(':'),
-    fileURLToPath(new URL('../../tools/node/node_modules', import.meta.url))]
-  for (const d of dirs) {
-    if (!d) continue
-    try {
-      const resolved = createRequire(join(d, 'noop.js')).resolve(name)
-      return await import(pathToFileURL(resolved).href)
-    } catch (e) { /* next */ }
-  }
-  return import(name)
-}
 const { DuckDBInstance } = await load('@duckdb/node-api')
 
 function enc(v) {

@@ -3,24 +3,8 @@
 // Values are encoded unambiguously: NaN -> "NaN", +-Infinity -> "inf"/"-inf", -0 -> "-0", bigint and timestamps
 // (microseconds since the epoch) -> decimal strings, bytes -> hex. Usage: node parquet_dump.mjs FILE [--no-values]
 import { execFileSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { load } from './load.mjs'
 
-// ES modules ignore NODE_PATH: resolve packages from it (and from tools/node/node_modules) by hand.
-async function load(name) {
-  const dirs = [...(process.env.NODE_PATH || '').split(':'),
-    fileURLToPath(new URL('../../tools/node/node_modules', import.meta.url))]
-  for (const d of dirs) {
-    if (!d) continue
-    try {
-      const resolved = createRequire(join(d, 'noop.js')).resolve(name)
-      const mod = await import(pathToFileURL(resolved).href)
-      return mod.default && !mod.DuckDBInstance && !mod.parquetReadObjects ? { ...mod.default, ...mod } : mod
-    } catch (e) { /* try the next folder */ }
-  }
-  return import(name)
-}
 const { DuckDBInstance } = await load('@duckdb/node-api')
 const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } = await load('hyparquet')
 
