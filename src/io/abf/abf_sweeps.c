@@ -65,31 +65,56 @@ pl_status abf_validate(const abf_src *s, abf_header *h, pl_error *err)
     return st;
 }
 
-/* Variable-length sweeps: (start, length) pairs; lengths count interleaved samples, sweeps follow each other. */
-static pl_status variable_sweeps(abf_file *f, int64_t frames_total, pl_error *err)
+/* Visits the synch array's (start, length) entry of every sweep, read in blocks of 256 (bounded reads). */
+typedef pl_status (*synch_fn)(abf_file *f, int64_t sweep, int64_t start, int64_t len, void *ctx, pl_error *err);
+
+static pl_status each_synch(abf_file *f, synch_fn visit, void *ctx, pl_error *err)
 {
-    const abf_header *h = &f->h;
-    int64_t used = 0;
     unsigned char buf[8 * 256];
     for (int64_t i = 0; i < f->n_sweeps; i += 256) {
         int64_t n = f->n_sweeps - i < 256 ? f->n_sweeps - i : 256;
-        pl_status st = abf_src_read(&f->src, h->synch_offset + (uint64_t)i * 8, buf, (size_t)n * 8, "synch array", err);
+        pl_status st =
+            abf_src_read(&f->src, f->h.synch_offset + (uint64_t)i * 8, buf, (size_t)n * 8, "synch array", err);
+        for (int64_t k = 0; k < n && st == PL_OK; k++)
+            st = visit(f, i + k, abf_i32(buf + 8 * k), abf_i32(buf + 8 * k + 4), ctx, err);
         if (st != PL_OK)
             return st;
-        for (int64_t k = 0; k < n; k++) {
-            int64_t start = abf_i32(buf + 8 * k), len = abf_i32(buf + 8 * k + 4);
-            if (len < 0 || len / h->n_adc > frames_total - used)
-                return pl_error_set(err, PL_EFORMAT, f->src.path,
-                                    "ABF synch array sweep %lld has %lld samples, more than the data section holds",
-                                    (long long)(i + k), (long long)len);
-            abf_sweep *sw = &f->sweeps[i + k];
-            sw->first_frame = used;
-            sw->frames = len / h->n_adc;
-            used += sw->frames;
-            sw->start_s = h->synch_unit_us > 0 ? (double)start * h->synch_unit_us * 1e-6
-                                               : (double)start / h->n_adc * h->interval_us * 1e-6;
-        }
     }
+    return PL_OK;
+}
+
+/* Variable-length sweeps: lengths count interleaved samples, sweeps follow each other. */
+typedef struct frames_so_far {
+    int64_t used, total; /* frames taken by the sweeps so far; frames in the data section */
+} frames_so_far;
+
+static pl_status variable_sweep(abf_file *f, int64_t i, int64_t start, int64_t len, void *ctx, pl_error *err)
+{
+    const abf_header *h = &f->h;
+    frames_so_far *fr = ctx;
+    if (len < 0 || len / h->n_adc > fr->total - fr->used)
+        return pl_error_set(err, PL_EFORMAT, f->src.path,
+                            "ABF synch array sweep %lld has %lld samples, more than the data section holds",
+                            (long long)i, (long long)len);
+    abf_sweep *sw = &f->sweeps[i];
+    sw->first_frame = fr->used;
+    sw->frames = len / h->n_adc;
+    fr->used += sw->frames;
+    sw->start_s = h->synch_unit_us > 0 ? (double)start * h->synch_unit_us * 1e-6
+                                       : (double)start / h->n_adc * h->interval_us * 1e-6;
+    return PL_OK;
+}
+
+static pl_status variable_sweeps(abf_file *f, int64_t frames_total, pl_error *err)
+{
+    frames_so_far fr = {0, frames_total};
+    return each_synch(f, variable_sweep, &fr, err);
+}
+
+static pl_status synch_start(abf_file *f, int64_t i, int64_t start, int64_t len, void *ctx, pl_error *err)
+{
+    (void)len, (void)ctx, (void)err;
+    f->sweeps[i].start_s = (double)start * f->h.synch_unit_us * 1e-6;
     return PL_OK;
 }
 
@@ -103,16 +128,7 @@ static pl_status episodic_starts(abf_file *f, pl_error *err)
         f->sweeps[i].start_s = (double)i * step;
     if (h->synch_count != f->n_sweeps || !(h->synch_unit_us > 0))
         return PL_OK;
-    unsigned char buf[8 * 256];
-    for (int64_t i = 0; i < f->n_sweeps; i += 256) {
-        int64_t n = f->n_sweeps - i < 256 ? f->n_sweeps - i : 256;
-        pl_status st = abf_src_read(&f->src, h->synch_offset + (uint64_t)i * 8, buf, (size_t)n * 8, "synch array", err);
-        if (st != PL_OK)
-            return st;
-        for (int64_t k = 0; k < n; k++)
-            f->sweeps[i + k].start_s = (double)abf_i32(buf + 8 * k) * h->synch_unit_us * 1e-6;
-    }
-    return PL_OK;
+    return each_synch(f, synch_start, NULL, err);
 }
 
 static pl_status alloc_sweeps(abf_file *f, pl_error *err)
