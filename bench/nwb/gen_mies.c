@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plateau/demo.h"
+#include "demo/demo.h"
 
 typedef struct {
     const char *out;

@@ -4,7 +4,7 @@
 
 #include "cli/cli.h"
 #include "plateau/afile.h"
-#include "plateau/demo.h"
+#include "demo/demo.h"
 #include "plateau/mem.h"
 
 /* Runs another command as if typed: the demo exercises exactly what users run. */
