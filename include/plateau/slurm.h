@@ -42,6 +42,7 @@ typedef struct pl_slurm_campaign {
     const char *dir;      /* absolute: the campaign folder (scripts, shards, markers, logs) */
     const char *workdir;  /* absolute: the jobs' working folder (the submitting shell's, for relative @lists) */
     int tasks;            /* N, the shards */
+    int max_running;      /* at most this many tasks at once (sbatch --array=1-N%K); 0 = as Slurm allows */
     int jobs;             /* files at once in a task (-j), and the CPUs it asks for */
     size_t budget;        /* the task's --memory-limit, bytes */
     size_t memory;        /* what a task asks Slurm for (sbatch --mem), bytes */

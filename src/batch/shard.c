@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "batch/shard.h"
 #include "plateau/afile.h"
@@ -65,6 +66,20 @@ pl_status pl_batch_plan_fill(const pl_batch_options *opt, const pl_batch_input *
     return PL_OK;
 }
 
+/* User and system CPU seconds of this process and of the workers it has waited for. */
+static double cpu_seconds(void)
+{
+    double total = 0;
+    int who[] = {RUSAGE_SELF, RUSAGE_CHILDREN};
+    for (int i = 0; i < 2; i++) {
+        struct rusage ru;
+        if (getrusage(who[i], &ru) == 0)
+            total += (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                     ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+    }
+    return total;
+}
+
 pl_status pl_shard_done_write(const pl_batch_options *opt, const pl_batch_summary *s, pl_error *err)
 {
     pl_afile af;
@@ -74,9 +89,9 @@ pl_status pl_shard_done_write(const pl_batch_options *opt, const pl_batch_summar
     char line[512];
     int len = snprintf(line, sizeof line,
                        "{\"shard\":%d,\"shards\":%d,\"files\":%zu,\"done\":%zu,\"skipped\":%zu,\"failed\":%zu,"
-                       "\"seconds\":%.3f,\"peak_rss\":%zu,\"peak_tree_rss\":%zu}\n",
+                       "\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"peak_rss\":%zu,\"peak_tree_rss\":%zu}\n",
                        opt->shard_count ? opt->shard_index : 1, opt->shard_count ? opt->shard_count : 1, s->total,
-                       s->done, s->skipped, s->failed, s->seconds, s->peak_rss, s->peak_tree_rss);
+                       s->done, s->skipped, s->failed, s->seconds, cpu_seconds(), s->peak_rss, s->peak_tree_rss);
     st = pl_afile_write(&af, line, (size_t)len, err);
     if (st != PL_OK) {
         pl_afile_abort(&af);

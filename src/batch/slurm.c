@@ -25,7 +25,7 @@ void pl_slurm_path(const pl_slurm_campaign *c, const char *name, char *buf, size
 
 pl_status pl_slurm_check(const pl_slurm_campaign *c, pl_error *err)
 {
-    if (c->tasks < 1 || c->jobs < 1)
+    if (c->tasks < 1 || c->jobs < 1 || c->max_running < 0)
         return pl_error_set(err, PL_EARG, NULL, "a campaign needs at least one task and one job per task");
     const char *paths[] = {c->plateau, c->out_dir, c->dir, c->workdir};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
@@ -202,7 +202,10 @@ pl_status pl_slurm_sbatch_argv(const pl_slurm_campaign *c, pl_slurm_script which
     add(&a, "--parsable");
     add(&a, "--job-name=%s", name);
     if (which == PL_SLURM_TASK) {
-        add(&a, "--array=1-%d", c->tasks);
+        if (c->max_running > 0)
+            add(&a, "--array=1-%d%%%d", c->tasks, c->max_running);
+        else
+            add(&a, "--array=1-%d", c->tasks);
         add(&a, "--cpus-per-task=%d", c->jobs);
     } else {
         add(&a, "--dependency=afterany:%s", array_job);

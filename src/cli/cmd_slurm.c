@@ -13,10 +13,12 @@
 
 #define MIB ((size_t)1 << 20)
 
-enum { OPT_TASKS = 100, OPT_PARTITION, OPT_MEM, OPT_TIME, OPT_DRY_RUN, OPT_SBATCH_ARG };
+enum { OPT_TASKS = 100, OPT_MAX_RUNNING, OPT_PARTITION, OPT_MEM, OPT_TIME, OPT_DRY_RUN, OPT_SBATCH_ARG };
 
 static const cli_option options[] = {
     {"tasks", 0, "N", "tasks in the job array: the command's inputs are split into N shards (required)", OPT_TASKS},
+    {"max-running", 0, "K", "at most K tasks at once (a throttle on a shared cluster; default: as Slurm allows)",
+     OPT_MAX_RUNNING},
     {"partition", 0, "P", "the Slurm partition (default: the cluster's)", OPT_PARTITION},
     {"mem", 0, "SIZE", "memory per task, e.g. 2G (default: from the command's own per-file estimates)", OPT_MEM},
     {"time", 0, "T", "time limit per task, in sbatch's forms (e.g. 2:00:00, 1-0)", OPT_TIME},
@@ -28,7 +30,7 @@ static const cli_option options[] = {
 
 typedef struct {
     const cli_command *self;
-    long tasks;
+    long tasks, max_running;
     const char *partition, *time;
     size_t mem;
     bool dry_run;
@@ -42,6 +44,7 @@ static int on_option(void *state, int id, const char *arg)
     pl_error err;
     switch (id) {
     case OPT_TASKS: return cli_int_arg(a->self, "--tasks", arg, 1, 1000000, &a->tasks);
+    case OPT_MAX_RUNNING: return cli_int_arg(a->self, "--max-running", arg, 1, 1000000, &a->max_running);
     case OPT_PARTITION: a->partition = arg; return 0;
     case OPT_TIME: a->time = arg; return 0;
     case OPT_DRY_RUN: a->dry_run = true; return 0;
@@ -311,6 +314,7 @@ static int submit(const cli_command *self, const cli_command *cmd, const slurm_a
                            .dir = dir,
                            .workdir = cwd,
                            .tasks = (int)a->tasks,
+                           .max_running = (int)a->max_running,
                            .jobs = common.jobs ? common.jobs : 1,
                            .time = a->time,
                            .partition = a->partition,

@@ -96,6 +96,8 @@ c.true(r.returncode == 0 and "--memory-limit 24M" in r.stdout and "below the eng
        "--mem below overhead + estimate is taken, with a note")
 r = dry("trim", "analyze", src, "-o", out, "--tasks", "2", "--partition", "short", "--time", "1:00:00")
 c.true("--partition=short" in r.stdout and "--time=1:00:00" in r.stdout, "--partition and --time reach sbatch")
+r = dry("trim", "analyze", src, "-o", out, "--tasks", "8", "--max-running", "3")
+c.true("--array=1-8%3" in r.stdout, "--max-running throttles the array")
 for args, want in [
     (("trim", "analyze", src, "-o", out), "missing --tasks"),
     (("trim", "analyze", src, "--tasks", "2"), "give the command its -o OUT"),
