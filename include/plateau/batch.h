@@ -69,7 +69,7 @@ typedef struct pl_batch_options {
                                      whether its outputs are current. NULL = none */
     bool quiet;                   /* no per-file lines */
     int verbose;
-    bool in_process; /* run jobs in this process, one at a time (debugging; no crash isolation) */
+    bool in_process;       /* run jobs in this process, one at a time (debugging; no crash isolation) */
     pl_batch_plan *plan;   /* non-NULL: fill it in and run nothing (no ledger, log or output is touched) */
     const char *done_path; /* removed at start; written (JSON counts) once every selected file was tried, so a
                               scheduler can tell a finished shard (even with failed files) from an interrupted one */

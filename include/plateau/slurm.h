@@ -33,19 +33,19 @@ extern "C" {
 #define PL_SLURM_MAX_EXTRA 32
 
 typedef struct pl_slurm_campaign {
-    const char *plateau;  /* absolute path of the plateau binary the jobs run */
-    const char *command;  /* the command's words: "trim analyze" */
-    char *const *args;    /* its arguments, paths absolute, without the options the campaign sets itself (-o, -j,
-                             --memory-limit, --shard, --log, --done-file) */
+    const char *plateau; /* absolute path of the plateau binary the jobs run */
+    const char *command; /* the command's words: "trim analyze" */
+    char *const *args;   /* its arguments, paths absolute, without the options the campaign sets itself (-o, -j,
+                            --memory-limit, --shard, --log, --done-file) */
     size_t n_args;
-    const char *out_dir;  /* absolute: where the shards are merged */
-    const char *dir;      /* absolute: the campaign folder (scripts, shards, markers, logs) */
-    const char *workdir;  /* absolute: the jobs' working folder (the submitting shell's, for relative @lists) */
-    int tasks;            /* N, the shards */
-    int max_running;      /* at most this many tasks at once (sbatch --array=1-N%K); 0 = as Slurm allows */
-    int jobs;             /* files at once in a task (-j), and the CPUs it asks for */
-    size_t budget;        /* the task's --memory-limit, bytes */
-    size_t memory;        /* what a task asks Slurm for (sbatch --mem), bytes */
+    const char *out_dir;   /* absolute: where the shards are merged */
+    const char *dir;       /* absolute: the campaign folder (scripts, shards, markers, logs) */
+    const char *workdir;   /* absolute: the jobs' working folder (the submitting shell's, for relative @lists) */
+    int tasks;             /* N, the shards */
+    int max_running;       /* at most this many tasks at once (sbatch --array=1-N%K); 0 = as Slurm allows */
+    int jobs;              /* files at once in a task (-j), and the CPUs it asks for */
+    size_t budget;         /* the task's --memory-limit, bytes */
+    size_t memory;         /* what a task asks Slurm for (sbatch --mem), bytes */
     const char *time;      /* sbatch --time, or NULL for the partition's default */
     const char *partition; /* sbatch --partition, or NULL for the cluster's default */
     char *const *extra;    /* more sbatch arguments for both jobs, e.g. "--account=lab" */
@@ -65,8 +65,8 @@ pl_status pl_slurm_write_script(const pl_slurm_campaign *c, pl_slurm_script whic
 
 /* The sbatch command line (without the script's path) of the array, or of the final job after array_job (an id,
  * or a placeholder for a dry run). *argv is a NULL-terminated, pl_alloc'd list; free it with pl_slurm_argv_free. */
-pl_status pl_slurm_sbatch_argv(const pl_slurm_campaign *c, pl_slurm_script which, const char *array_job,
-                               char ***argv, pl_error *err);
+pl_status pl_slurm_sbatch_argv(const pl_slurm_campaign *c, pl_slurm_script which, const char *array_job, char ***argv,
+                               pl_error *err);
 void pl_slurm_argv_free(char **argv);
 
 /* The path of a campaign file: "task.sh", "merge.sh", "jobs.tsv", or a folder ("shards", "logs", "done"). */

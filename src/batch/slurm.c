@@ -138,7 +138,8 @@ pl_status pl_slurm_write_script(const pl_slurm_campaign *c, pl_slurm_script whic
     else
         write_merge(c, out);
     if (ferror(out))
-        return pl_error_errno(err, PL_EIO, NULL, "cannot write the %s script", which == PL_SLURM_TASK ? "task" : "merge");
+        return pl_error_errno(err, PL_EIO, NULL, "cannot write the %s script",
+                              which == PL_SLURM_TASK ? "task" : "merge");
     return PL_OK;
 }
 
@@ -184,8 +185,8 @@ static void add_log_pattern(argv_list *a, const char *dir, const char *name)
     add(a, "--output=%s/logs/%s", escaped, name);
 }
 
-pl_status pl_slurm_sbatch_argv(const pl_slurm_campaign *c, pl_slurm_script which, const char *array_job,
-                               char ***argv, pl_error *err)
+pl_status pl_slurm_sbatch_argv(const pl_slurm_campaign *c, pl_slurm_script which, const char *array_job, char ***argv,
+                               pl_error *err)
 {
     *argv = NULL;
     pl_status st = pl_slurm_check(c, err);

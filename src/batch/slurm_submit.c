@@ -146,8 +146,8 @@ static pl_status check_not_running(const pl_slurm_campaign *c, pl_error *err)
     if (!ids[0])
         return PL_OK;
     /* the states of a job not yet ended, named so that no squeue version's default decides */
-    char *argv[] = {"squeue", "--noheader", "--format=%i %T", "--states=PD,R,S,CG,CF,RQ,RS,ST,SO,SI", "--jobs", ids,
-                    NULL};
+    char *argv[] = {"squeue", "--noheader", "--format=%i %T", "--states=PD,R,S,CG,CF,RQ,RS,ST,SO,SI", "--jobs",
+                    ids,      NULL};
     captured r;
     pl_status st = run_client(argv, &r, err);
     if (st != PL_OK)
@@ -197,8 +197,11 @@ static pl_status sbatch(const pl_slurm_campaign *c, pl_slurm_script which, const
         return st;
     size_t len = strspn(r.out, "0123456789");
     if (r.status != 0 || len == 0 || len >= 32)
-        return pl_error_set(err, PL_EIO, NULL, "sbatch refused the %s: %s", which == PL_SLURM_TASK ? "job array" : "final job",
-                            r.err[0] ? r.err : r.out[0] ? r.out : "no message");
+        return pl_error_set(err, PL_EIO, NULL, "sbatch refused the %s: %s",
+                            which == PL_SLURM_TASK ? "job array" : "final job",
+                            r.err[0]   ? r.err
+                            : r.out[0] ? r.out
+                                       : "no message");
     memcpy(id, r.out, len);
     id[len] = '\0';
     return PL_OK;

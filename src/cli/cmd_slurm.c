@@ -199,11 +199,13 @@ static int plan_command(const cli_command *cmd, int argc, char **argv, cli_commo
 static void print_plan(const char *command, const pl_batch_plan *p, const pl_slurm_campaign *c, FILE *out)
 {
     char bytes[32], shard[32], budget[32], mem[32];
-    fprintf(out, "%s: %zu files (%s) in %d tasks, at most %zu files and %s in one; each task %d job%s under %s, "
-                 "asking for %s\n",
+    fprintf(out,
+            "%s: %zu files (%s) in %d tasks, at most %zu files and %s in one; each task %d job%s under %s, "
+            "asking for %s\n",
             command, p->files, pl_format_size((double)p->bytes, bytes, sizeof bytes), c->tasks, p->largest_shard,
             pl_format_size((double)p->largest_bytes, shard, sizeof shard), c->jobs, c->jobs == 1 ? "" : "s",
-            pl_format_size((double)c->budget, budget, sizeof budget), pl_format_size((double)c->memory, mem, sizeof mem));
+            pl_format_size((double)c->budget, budget, sizeof budget),
+            pl_format_size((double)c->memory, mem, sizeof mem));
     if (p->empty_shards)
         fprintf(out, "%s: note: %zu of the %d tasks get no file (more tasks than needed)\n", command, p->empty_shards,
                 c->tasks);
