@@ -458,8 +458,9 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
 {
     if (opt->plan)
         return pl_batch_plan_fill(opt, inputs, n, estimate, ctx, err);
-    if (opt->done_path)
-        unlink(opt->done_path); /* a marker of an earlier run says nothing about this one until it ends */
+    pl_status st = PL_OK;
+    if (opt->done_path && (st = pl_shard_done_prepare(opt->done_path, err)) != PL_OK)
+        return st;
     engine e;
     memset(&e, 0, sizeof e);
     e.opt = opt;
@@ -467,7 +468,6 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
     e.job = job;
     e.ctx = ctx;
     pl_governor_init(&e.gov, opt->memory_limit, opt->jobs > 0 ? opt->jobs : default_jobs());
-    pl_status st = PL_OK;
     if (opt->ledger_dir) {
         pl_cleanup_stale(opt->ledger_dir); /* leftovers of a batch killed with -9 */
         if ((st = pl_ledger_open(opt->ledger_dir, &e.ledger, err)) != PL_OK)

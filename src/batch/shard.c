@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "batch/shard.h"
 #include "plateau/afile.h"
@@ -64,6 +65,19 @@ pl_status pl_batch_plan_fill(const pl_batch_options *opt, const pl_batch_input *
     pl_free(files);
     pl_free(bytes);
     return PL_OK;
+}
+
+pl_status pl_shard_done_prepare(const char *path, pl_error *err)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return pl_error_errno(err, PL_EIO, path, "cannot remove the done marker of an earlier run");
+    char dir[PL_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return PL_OK;
+    *slash = '\0';
+    return pl_mkdirs(dir, err);
 }
 
 /* User and system CPU seconds of this process and of the workers it has waited for. */

@@ -21,6 +21,10 @@ size_t pl_batch_file_estimate(pl_job_estimate_fn estimate, void *ctx, const pl_b
 pl_status pl_batch_plan_fill(const pl_batch_options *opt, const pl_batch_input *inputs, size_t n,
                              pl_job_estimate_fn estimate, void *ctx, pl_error *err);
 
+/* Before a run: removes an earlier run's marker (it says nothing about this run until it ends) and creates the folder
+ * the marker goes to, so that a run cannot do all its work and then fail to say so. */
+pl_status pl_shard_done_prepare(const char *path, pl_error *err);
+
 /* Writes opt->done_path (atomically): the shard and its counts as one JSON object. */
 pl_status pl_shard_done_write(const pl_batch_options *opt, const pl_batch_summary *s, pl_error *err);
 

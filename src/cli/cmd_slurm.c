@@ -73,6 +73,14 @@ static const cli_option *own_option(const char *word)
     return NULL;
 }
 
+static bool has_option(const cli_command *cmd, const char *name)
+{
+    for (const cli_option *o = cmd->options; o && o->name; o++)
+        if (!strcmp(o->name, name))
+            return true;
+    return false;
+}
+
 /* The batch command named by the first one or two of the words, or NULL. */
 static const cli_command *find_command(int n, char **words, int *used)
 {
@@ -141,8 +149,10 @@ static int rewrite_args(const cli_command *self, const cli_command *cmd, int arg
             break;
         bool taken = o && (!strcmp(o->name, "output") || !strcmp(o->name, "jobs") || !strcmp(o->name, "memory-limit"));
         const char *value = w[i].is_value ? argv[i] : w[i].value;
-        if (taken && !strcmp(o->name, "output") && value)
+        if (taken && !strcmp(o->name, "output") && value) {
+            pl_free((char *)t->out); /* the last -o counts, as in the command's own parser */
             t->out = absolute(cwd, value, false);
+        }
         if (taken)
             continue;
         char *word;
@@ -365,6 +375,10 @@ static int run(const cli_command *self, cli_common *ignored, int argc, char **ar
     else if (!rc && (!cmd || !(cmd->common & CLI_SHARD)))
         rc = cli_usage_error(self, "'%s' is not a batch command (trim analyze, ephys convert, ephys run)",
                              cmd ? cmd->name : rest[0]);
+    if (!rc && !has_option(cmd, "output"))
+        rc = cli_usage_error(self, "'%s' writes into its inputs in place: there is nothing to merge; run a campaign "
+                                   "of 'ephys run', or shard it by hand with --shard I/N",
+                             cmd->name);
     if (!rc && a.tasks == 0)
         rc = cli_usage_error(self, "missing --tasks N: how many tasks the job array has");
     if (rc) {

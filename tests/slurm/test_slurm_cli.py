@@ -5,8 +5,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
+import time
 
 from harness import PLATEAU, Checks, plateau, testdata
 
@@ -58,13 +60,29 @@ r = run_env({"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "x", "SLURM_A
 c.true(r.returncode == 2 and "SLURM_ARRAY_TASK_COUNT is not a whole number" in r.stderr,
        f"a malformed SLURM_ARRAY_TASK_COUNT is named: {r.stderr.strip()}")
 
-# ---- --done-file: written once every file of the shard was tried, with the counts
-done = os.path.join(c.tmp, "done.json")
+# ---- --done-file: written once every file of the shard was tried, with the counts; its folder made at the start
+done = os.path.join(c.tmp, "markers", "sub", "done.json")
 r = plateau("trim", "analyze", src, "-o", os.path.join(c.tmp, "d"), "--shard", "2/3", "--no-plots", "--format", "csv",
             "--done-file", done)
 d = json.load(open(done))
 c.true(d["shard"] == 2 and d["shards"] == 3 and d["files"] == d["done"] + d["skipped"] + d["failed"] > 0,
        f"--done-file holds the shard and its counts: {d}")
+
+# an interrupted run removes an earlier run's marker and writes none
+with open(done, "w") as f:
+    f.write("stale\n")
+log = os.path.join(c.tmp, "interrupted.jsonl")
+p = subprocess.Popen([PLATEAU, "trim", "analyze", testdata("lasertrim", "SystemA"), "-o", os.path.join(c.tmp, "i"),
+                      "-j", "1", "--format", "csv", "--done-file", done, "--log", log],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.monotonic() + 300
+while p.poll() is None and time.monotonic() < deadline and not (os.path.exists(log) and os.path.getsize(log) > 0):
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+p.wait(300)
+lines = sum(1 for _ in open(log)) if os.path.exists(log) else 0
+c.true(p.returncode != 0 and 0 < lines < 115, f"a run stopped by SIGTERM after {lines} files ends non-zero")
+c.true(not os.path.exists(done), "... and leaves no done marker, not even the earlier run's")
 
 # ---- refusals and sizing (dry runs write nothing)
 out = os.path.join(c.tmp, "campaign")
@@ -107,6 +125,7 @@ for args, want in [
     (("trim", "query", "--tasks", "2"), "'trim query' is not a batch command"),
     (("frobnicate", "--tasks", "2"), "'frobnicate' is not a batch command"),
     (("--tasks", "2"), "missing the command"),
+    (("ephys", "analyze", c.tmp, "--tasks", "2"), "writes into its inputs in place"),
     (("trim", "analyze", src, "-o", out, "--tasks", "0"), "--tasks takes"),
     (("trim", "analyze", src, "-o", out, "--tasks", "2", "--bogus"), "unknown option '--bogus'"),
     (("ephys", "run", os.path.join(c.tmp, "nothing-here"), "-o", out, "--tasks", "2"), "cannot open input"),
