@@ -8,7 +8,7 @@ import sys
 from harness import PLATEAU
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from slurm_cluster import SlurmCluster, available  # noqa: E402,F401
+from slurm_cluster import SlurmCluster, require  # noqa: E402,F401
 
 
 def submit(cluster, *args, cwd=None):

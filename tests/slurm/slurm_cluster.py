@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -36,6 +37,19 @@ def available():
         if not shutil.which(prog):
             return f"{prog} is missing (Debian package slurm-client)"
     return None
+
+
+def require(checks):
+    """Ends a test that needs a cluster when none can start here: skipped (exit 77, meson's code for it) when not run
+    as root, failed when root lacks the packages (scripts/setup.sh installs them; CI must not skip silently)."""
+    why = available()
+    if why is None:
+        return
+    if os.geteuid() != 0:
+        print(f"skipped: {why}")
+        sys.exit(77)
+    checks.true(False, f"a Slurm cluster can start here: {why}")
+    checks.done()
 
 
 def _free_ports(n):

@@ -7,13 +7,10 @@ import time
 from harness import Checks
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from slurm_cluster import SlurmCluster, available  # noqa: E402
+from slurm_cluster import SlurmCluster, require  # noqa: E402
 
 c = Checks("slurm_cluster")
-why = available()
-if why:
-    c.true(False, f"a Slurm cluster can start here: {why}")
-    c.done()
+require(c)
 
 
 def conf(cluster, key):

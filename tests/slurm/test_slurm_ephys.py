@@ -9,13 +9,10 @@ import sqlite3
 import time
 
 from harness import Checks, duck, plateau, testdata
-from slurm_campaign import SlurmCluster, available, done_marker, submit
+from slurm_campaign import SlurmCluster, require, done_marker, submit
 
 c = Checks("slurm_ephys")
-why = available()
-if why:
-    c.true(False, f"a Slurm cluster can start here: {why}")
-    c.done()
+require(c)
 RECORDINGS = ["abf/171116sh_0011.abf", "abf/17o05027_ic_ramp.abf", "abf/18807005.abf", "abf/2020_06_16_0001.abf",
               "abf/2018_12_09_pCLAMP11_0001.abf", "nwb/bluepyefe_99111002_cc.nwb", "nwb/mies_1.0.5_vc.nwb"]
 inputs = [testdata(p) for p in RECORDINGS]
@@ -54,7 +51,9 @@ one = os.path.join(c.tmp, "one")
 t = time.monotonic()
 r = plateau("ephys", "run", *inputs, "-o", one, "-j", "2")
 one_s = time.monotonic() - t
-c.eq(r.returncode, 1, f"the one-machine run completes, with the recordings that have no current clamp failed ({one_s:.1f} s)")
+one_failed = sum(1 for row in ledger(one) if row[6] == "failed")
+c.true(r.returncode in (0, 1) and one_failed > 0,
+       f"the one-machine run completes, {one_failed} recordings failing (no current clamp) ({one_s:.1f} s)")
 
 out = os.path.join(c.tmp, "array")
 with SlurmCluster() as cluster:
@@ -68,10 +67,21 @@ with SlurmCluster() as cluster:
     c.true(all(markers) and sum(m["files"] for m in markers) == len(inputs),
            f"the four tasks tried all {len(inputs)} recordings between them: {[m and m['files'] for m in markers]}")
     failed = sum(m["failed"] for m in markers if m)
-    c.eq(failed, 3, "the three recordings without a current-clamp series failed in their tasks too")
+    c.eq(failed, one_failed, "the same number of recordings failed in the tasks")
     for i, m in enumerate(markers, 1):
         if m and m["failed"]:
             c.eq(states.get(f"{array}_{i}"), "FAILED", f"task {i}, with a failed file, ends FAILED (exit 1)")
+
+    # the same command again: every task finds its files in its shard's ledger, and merging again changes nothing
+    merged = {f: open(os.path.join(out, f), "rb").read() for f in tree(out) if f != "plateau-ledger.sqlite"}
+    array2, final2, _ = submit(cluster, "ephys", "run", *inputs, "-o", out, "--tasks", 4)
+    cluster.wait_jobs([array2, final2], 300)
+    c.eq(cluster.job_states(final2).get(final2), "COMPLETED", "a resubmission of the finished campaign merges again")
+    again = [done_marker(out, i) for i in range(1, 5)]
+    c.true(all(m and m["done"] == 0 and m["skipped"] + m["failed"] == m["files"] for m in again),
+           f"... its tasks skip every recording their ledger holds as done (failed ones are tried again): {again}")
+    c.true({f: open(os.path.join(out, f), "rb").read() for f in tree(out) if f != "plateau-ledger.sqlite"} == merged,
+           "... and the merged output is unchanged")
 
 files = tree(one)
 c.true(len(files) > 30 and tree(out) == files, f"the merged output holds the same {len(files)} files")

@@ -7,13 +7,10 @@ import sqlite3
 import time
 
 from harness import Checks, plateau, testdata
-from slurm_campaign import SlurmCluster, available, done_marker, final_log, submit, task_events
+from slurm_campaign import SlurmCluster, require, done_marker, final_log, submit, task_events
 
 c = Checks("slurm_trim")
-why = available()
-if why:
-    c.true(False, f"a Slurm cluster can start here: {why}")
-    c.done()
+require(c)
 src = testdata("lasertrim")
 TASKS = 4
 
