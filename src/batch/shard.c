@@ -71,13 +71,11 @@ pl_status pl_shard_done_prepare(const char *path, pl_error *err)
 {
     if (unlink(path) != 0 && errno != ENOENT)
         return pl_error_errno(err, PL_EIO, path, "cannot remove the done marker of an earlier run");
-    char dir[PL_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return PL_OK;
-    *slash = '\0';
-    return pl_mkdirs(dir, err);
+    pl_afile af; /* reserving the name creates the marker's folder now, and fails now if it cannot */
+    pl_status st = pl_afile_reserve(&af, path, err);
+    if (st == PL_OK)
+        pl_afile_abort(&af);
+    return st;
 }
 
 /* User and system CPU seconds of this process and of the workers it has waited for. */
