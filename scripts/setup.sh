@@ -15,6 +15,8 @@ packages=(
   # independent readers used by the tests, and tools for benchmarks and looking at outputs
   python3 python3-numpy python3-scipy python3-h5py python3-xlrd python3-openpyxl python3-neo
   sqlite3 poppler-utils time hyperfine
+  # a throwaway single-node Slurm for the campaign tests (tests/slurm starts munged, slurmctld and slurmd itself)
+  slurm-wlm munge
   # sanitizer and fuzzing runtime
   clang libclang-rt-14-dev
 )

@@ -42,6 +42,18 @@ typedef pl_status (*pl_job_fn)(void *ctx, const pl_batch_input *in, pl_job_outco
 /* Estimated peak bytes a job needs for this input (for scheduling); may be NULL. */
 typedef size_t (*pl_job_estimate_fn)(void *ctx, const pl_batch_input *in);
 
+/* What a run would do, without doing it: `plateau slurm submit` sizes a job array from the command's own walk, shard
+ * selection and per-file estimates before anything is submitted. */
+typedef struct pl_batch_plan {
+    int shards;             /* in: how many shards the run will be split into (>= 1) */
+    size_t files;           /* out: inputs found */
+    uint64_t bytes;         /* out: their total size */
+    size_t max_estimate;    /* out: the largest per-file estimate (what the engine reserves for one file) */
+    size_t largest_shard;   /* out: files in the fullest shard */
+    uint64_t largest_bytes; /* out: bytes in the shard holding the most bytes */
+    size_t empty_shards;    /* out: shards that select no file */
+} pl_batch_plan;
+
 typedef struct pl_batch_options {
     const char *label;   /* "convert", "trim" (progress bar, summary) */
     int jobs;            /* worker processes; 0 = number of cores */
@@ -57,7 +69,10 @@ typedef struct pl_batch_options {
                                      whether its outputs are current. NULL = none */
     bool quiet;                   /* no per-file lines */
     int verbose;
-    bool in_process; /* run jobs in this process, one at a time (debugging; no crash isolation) */
+    bool in_process;       /* run jobs in this process, one at a time (debugging; no crash isolation) */
+    pl_batch_plan *plan;   /* non-NULL: fill it in and run nothing (no ledger, log or output is touched) */
+    const char *done_path; /* removed at start; written (JSON counts) once every selected file was tried, so a
+                              scheduler can tell a finished shard (even with failed files) from an interrupted one */
 } pl_batch_options;
 
 typedef struct pl_batch_summary {
@@ -83,6 +98,11 @@ pl_status pl_batch_walk(char *const *paths, size_t n_paths, const char *const *f
 /* The per-file time limit when none is given: 10 minutes plus 2 seconds per MB of input (0.5 MB/s, ten times below
  * the slowest conversion measured), so a worker stuck in a library on damaged bytes cannot hold a batch forever. */
 double pl_batch_default_timeout(uint64_t input_bytes);
+
+/* The shard of this process when it is a task of a Slurm job array (--shard auto): index = SLURM_ARRAY_TASK_ID -
+ * SLURM_ARRAY_TASK_MIN + 1 of SLURM_ARRAY_TASK_COUNT. An error names the variable that is missing or wrong, and an
+ * array with gaps (a list or a step) is refused, since its tasks cannot be numbered 1..N. */
+pl_status pl_batch_shard_from_env(int *index, int *count, pl_error *err);
 
 /* Format of a file by its first bytes: "nwb" (HDF5), "abf", "xlsx" (zip with xl/), "xls" (CFB), or NULL. */
 const char *pl_detect_format(const char *path);

@@ -17,6 +17,7 @@
 
 #include "batch/governor.h"
 #include "batch/ledger.h"
+#include "batch/shard.h"
 #include "plateau/batch.h"
 #include "plateau/hash.h"
 #include "plateau/mem.h"
@@ -29,8 +30,6 @@
 #define PL_UNDER_ASAN 1
 #endif
 #endif
-
-#define DEFAULT_ESTIMATE ((size_t)64 << 20)
 
 typedef struct job_result {
     pl_status status;
@@ -69,10 +68,7 @@ typedef struct engine {
 
 static bool in_shard(const pl_batch_options *opt, const pl_batch_input *in)
 {
-    if (opt->shard_count <= 1)
-        return true;
-    uint64_t h = pl_hash64(in->rel, strlen(in->rel));
-    return (int)(h % (uint64_t)opt->shard_count) == opt->shard_index - 1;
+    return pl_shard_holds(opt->shard_index, opt->shard_count, in->rel);
 }
 
 static int default_jobs(void)
@@ -397,7 +393,7 @@ static pl_status run_workers(engine *e, size_t n, pl_job_estimate_fn estimate, p
                 skip_unchanged(e, next++);
                 continue;
             }
-            size_t need = estimate ? estimate(e->ctx, in) : DEFAULT_ESTIMATE;
+            size_t need = pl_batch_file_estimate(estimate, e->ctx, in);
             size_t share = pl_governor_share(&e->gov, need);
             int free_slot = -1;
             for (int i = 0; i < jobs; i++)
@@ -460,6 +456,11 @@ static void print_summary(const engine *e)
 pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs, size_t n, pl_job_fn job,
                        pl_job_estimate_fn estimate, void *ctx, pl_batch_summary *summary, pl_error *err)
 {
+    if (opt->plan)
+        return pl_batch_plan_fill(opt, inputs, n, estimate, ctx, err);
+    pl_status st = PL_OK;
+    if (opt->done_path && (st = pl_shard_done_prepare(opt->done_path, err)) != PL_OK)
+        return st;
     engine e;
     memset(&e, 0, sizeof e);
     e.opt = opt;
@@ -467,7 +468,6 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
     e.job = job;
     e.ctx = ctx;
     pl_governor_init(&e.gov, opt->memory_limit, opt->jobs > 0 ? opt->jobs : default_jobs());
-    pl_status st = PL_OK;
     if (opt->ledger_dir) {
         pl_cleanup_stale(opt->ledger_dir); /* leftovers of a batch killed with -9 */
         if ((st = pl_ledger_open(opt->ledger_dir, &e.ledger, err)) != PL_OK)
@@ -502,6 +502,8 @@ pl_status pl_batch_run(const pl_batch_options *opt, const pl_batch_input *inputs
         return st;
     if (pl_interrupted())
         return pl_error_set(err, PL_EINTR, NULL, "interrupted after %zu of %zu files", e.sum.total, e.selected);
+    if (opt->done_path && e.sum.total == e.selected && (st = pl_shard_done_write(opt, &e.sum, err)) != PL_OK)
+        return st;
     if (e.sum.failed)
         return pl_error_set(err, PL_EFORMAT, NULL, "%zu of %zu files failed", e.sum.failed, e.sum.total);
     return PL_OK;

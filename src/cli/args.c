@@ -11,7 +11,7 @@
 #include "plateau/mem.h"
 #include "plateau/metadata_log.h"
 
-enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_TIMEOUT, ID_VERBOSE, ID_QUIET, ID_HELP };
+enum { ID_JOBS = 1, ID_MEMORY, ID_PROGRESS, ID_LOG, ID_SHARD, ID_DONE_FILE, ID_TIMEOUT, ID_VERBOSE, ID_QUIET, ID_HELP };
 
 static const cli_option common_options[] = {
     {"jobs", 'j', "N", "files processed at once (default: number of cores)", ID_JOBS},
@@ -19,11 +19,14 @@ static const cli_option common_options[] = {
      ID_MEMORY},
     {"progress", 0, "WHEN", "progress bar on stderr: auto (if a terminal), always, never", ID_PROGRESS},
     {"log", 0, "FILE", "append one JSON line per file (path, status, seconds, peak RSS, error)", ID_LOG},
-    {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N", ID_SHARD},
+    {"shard", 0, "I/N", "process only shard I of N (deterministic by path), 1 <= I <= N; auto: a Slurm array task's",
+     ID_SHARD},
+    {"done-file", 0, "FILE", "once every file was tried (some may have failed), write the counts there as JSON",
+     ID_DONE_FILE},
     {"timeout", 0, "SECONDS",
      "give up on a file after this many seconds (default 600 + 2 per MB of the file; 0 = never)", ID_TIMEOUT},
 };
-static const unsigned common_masks[] = {CLI_JOBS, CLI_MEMORY, CLI_PROGRESS, CLI_LOG, CLI_SHARD, CLI_TIMEOUT};
+static const unsigned common_masks[] = {CLI_JOBS, CLI_MEMORY, CLI_PROGRESS, CLI_LOG, CLI_SHARD, CLI_SHARD, CLI_TIMEOUT};
 static const cli_option always_options[] = {
     {"verbose", 'v', NULL, "say more (twice for debug); reports peak memory at the end", ID_VERBOSE},
     {"quiet", 'q', NULL, "print only errors", ID_QUIET},
@@ -116,11 +119,15 @@ static int set_common(const cli_command *cmd, cli_common *c, int id, const char 
             return cli_usage_error(cmd, "%s", err.msg);
         return 0;
     case ID_LOG: c->log_path = arg; return 0;
+    case ID_DONE_FILE: c->done_path = arg; return 0;
     case ID_SHARD: {
         int i, n;
         char tail;
-        if (sscanf(arg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 1 || i > n)
-            return cli_usage_error(cmd, "--shard takes I/N with 1 <= I <= N, not '%s'", arg);
+        if (!strcmp(arg, "auto")) {
+            if (pl_batch_shard_from_env(&i, &n, &err) != PL_OK)
+                return cli_usage_error(cmd, "%s", err.msg);
+        } else if (sscanf(arg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 1 || i > n)
+            return cli_usage_error(cmd, "--shard takes I/N with 1 <= I <= N, or auto, not '%s'", arg);
         c->shard_index = i;
         c->shard_count = n;
         return 0;
@@ -162,6 +169,51 @@ static const cli_option *find_option(const cli_command *cmd, const char *name, s
     return NULL;
 }
 
+/* Reads the option at argv[*i] (a word starting with '-', not "--"): which option, whether it is a common one, and its
+ * value, advancing *i past a value given as the next word. Returns 0, or CLI_EXIT_USAGE after printing. */
+static int read_option(const cli_command *cmd, cli_common *common, int argc, char **argv, int *i,
+                       const cli_option **opt, bool *is_common, const char **value)
+{
+    const char *a = argv[*i];
+    const cli_option *o;
+    char shown[80];
+    *value = NULL;
+    if (a[1] == '-') {
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        o = find_option(cmd, name, len, 0, is_common);
+        snprintf(shown, sizeof shown, "--%.*s", (int)len, name);
+        if (!o)
+            return cli_usage_error(cmd, "unknown option '%s'", shown);
+        if (eq) {
+            if (!o->metavar)
+                return cli_usage_error(cmd, "option '%s' takes no value", shown);
+            *value = eq + 1;
+        }
+    } else {
+        o = find_option(cmd, NULL, 0, a[1], is_common);
+        snprintf(shown, sizeof shown, "-%c", a[1]);
+        if (!o)
+            return cli_usage_error(cmd, "unknown option '%s'", shown);
+        if (a[2]) {
+            if (o->metavar)
+                *value = a + 2;
+            else if (o->id == ID_VERBOSE && strspn(a + 1, "v") == strlen(a + 1))
+                common->verbose += (int)strlen(a + 2); /* -vv */
+            else
+                return cli_usage_error(cmd, "option '%s' takes no value", shown);
+        }
+    }
+    if (o->metavar && !*value) {
+        if (*i + 1 >= argc)
+            return cli_usage_error(cmd, "option '%s' needs a value (%s)", shown, o->metavar);
+        *value = argv[++*i];
+    }
+    *opt = o;
+    return 0;
+}
+
 int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv, cli_option_handler handler,
               void *state, int *npos)
 {
@@ -179,45 +231,15 @@ int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv,
         }
         const cli_option *o;
         bool is_common = false;
-        const char *value = NULL;
-        char shown[80];
-        if (a[1] == '-') {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            o = find_option(cmd, name, len, 0, &is_common);
-            snprintf(shown, sizeof shown, "--%.*s", (int)len, name);
-            if (!o)
-                return cli_usage_error(cmd, "unknown option '%s'", shown);
-            if (eq) {
-                if (!o->metavar)
-                    return cli_usage_error(cmd, "option '%s' takes no value", shown);
-                value = eq + 1;
-            }
-        } else {
-            o = find_option(cmd, NULL, 0, a[1], &is_common);
-            snprintf(shown, sizeof shown, "-%c", a[1]);
-            if (!o)
-                return cli_usage_error(cmd, "unknown option '%s'", shown);
-            if (a[2]) {
-                if (o->metavar)
-                    value = a + 2;
-                else if (o->id == ID_VERBOSE && strspn(a + 1, "v") == strlen(a + 1))
-                    common->verbose += (int)strlen(a + 2); /* -vv */
-                else
-                    return cli_usage_error(cmd, "option '%s' takes no value", shown);
-            }
-        }
-        if (o->metavar && !value) {
-            if (i + 1 >= argc)
-                return cli_usage_error(cmd, "option '%s' needs a value (%s)", shown, o->metavar);
-            value = argv[++i];
-        }
+        const char *value;
+        int rc = read_option(cmd, common, argc, argv, &i, &o, &is_common, &value);
+        if (rc)
+            return rc;
         if (is_common && o->id == ID_HELP) {
             cli_print_help(cmd);
             return -1;
         }
-        int rc = is_common ? set_common(cmd, common, o->id, value) : (handler ? handler(state, o->id, value) : 0);
+        rc = is_common ? set_common(cmd, common, o->id, value) : (handler ? handler(state, o->id, value) : 0);
         if (rc)
             return rc;
     }
@@ -227,6 +249,42 @@ int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv,
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[cmd->max_args]);
     *npos = pos;
     return 0;
+}
+
+void cli_words(const cli_command *cmd, int argc, char **argv, cli_word *words)
+{
+    cli_common scratch = {0};
+    bool only_positional = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        memset(&words[i], 0, sizeof words[i]);
+        if (only_positional || a[0] != '-' || a[1] == '\0')
+            continue;
+        if (!strcmp(a, "--")) {
+            only_positional = true;
+            words[i].separator = true;
+            continue;
+        }
+        int at = i;
+        bool is_common;
+        if (read_option(cmd, &scratch, argc, argv, &i, &words[at].opt, &is_common, &words[at].value))
+            return; /* not reached for arguments cli_parse accepted */
+        if (i > at) {
+            memset(&words[i], 0, sizeof words[i]);
+            words[i].opt = words[at].opt;
+            words[i].is_value = true;
+            words[at].value = NULL;
+        }
+    }
+}
+
+bool cli_option_is_path(const cli_option *o)
+{
+    static const char *const metavars[] = {"FILE", "LOG", "OUT", "DEST", "DIR", "PATH"};
+    for (size_t i = 0; o->metavar && i < sizeof metavars / sizeof *metavars; i++)
+        if (!strcmp(o->metavar, metavars[i]))
+            return true;
+    return false;
 }
 
 void cli_batch_options(const cli_common *common, const char *label, const char *ledger_dir, bool force,
@@ -245,6 +303,8 @@ void cli_batch_options(const cli_common *common, const char *label, const char *
     opt->force = force;
     opt->quiet = common->quiet;
     opt->verbose = common->verbose;
+    opt->plan = common->plan;
+    opt->done_path = common->done_path;
 }
 
 int cli_plot_format_arg(const cli_command *cmd, const char *arg, const char **ext)

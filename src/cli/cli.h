@@ -16,7 +16,7 @@ enum {
     CLI_MEMORY = 1 << 1,   /* --memory-limit SIZE */
     CLI_PROGRESS = 1 << 2, /* --progress=auto|always|never */
     CLI_LOG = 1 << 3,      /* --log FILE */
-    CLI_SHARD = 1 << 4,    /* --shard I/N */
+    CLI_SHARD = 1 << 4,    /* --shard I/N (or auto) and --done-file FILE */
     CLI_TIMEOUT = 1 << 5,  /* --timeout SECONDS */
     CLI_BATCH = CLI_JOBS | CLI_MEMORY | CLI_PROGRESS | CLI_LOG | CLI_SHARD | CLI_TIMEOUT
 };
@@ -30,6 +30,8 @@ typedef struct cli_common {
     bool quiet;                   /* -q */
     int shard_index, shard_count; /* shard_count 0 = no sharding */
     double timeout_s;             /* 0 = none */
+    const char *done_path;        /* --done-file FILE, or NULL */
+    struct pl_batch_plan *plan;   /* set by plateau slurm submit: parse, walk and estimate, run nothing */
 } cli_common;
 
 typedef struct cli_option {
@@ -61,6 +63,19 @@ struct cli_command {
  * common options of cmd->common. Unknown options and bad values: one line on stderr, returns CLI_EXIT_USAGE. */
 int cli_parse(const cli_command *cmd, cli_common *common, int argc, char **argv, cli_option_handler handler,
               void *state, int *npos);
+
+/* What one word of a command's arguments is, by the command's option table (plateau slurm submit rewrites a
+ * command's paths and output folder for its tasks). A positional argument has opt NULL and is_value false. */
+typedef struct cli_word {
+    const cli_option *opt; /* the option this word names, or gives the value of */
+    bool is_value;         /* the value of the option in the word before */
+    const char *value;     /* an option word's value given in the same word (--name=VALUE, -xVALUE), else NULL */
+    bool separator;        /* "--": the words after it are positional */
+} cli_word;
+/* Classifies argv[0..argc) (not reordered) into words[0..argc); argv must be arguments cli_parse accepted. */
+void cli_words(const cli_command *cmd, int argc, char **argv, cli_word *words);
+/* True for an option whose value names a file or folder (metavar FILE, LOG, OUT, DEST, DIR or PATH). */
+bool cli_option_is_path(const cli_option *o);
 
 /* "plateau sheet: <message>" on stderr and CLI_EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -116,6 +131,6 @@ extern const size_t cli_n_commands;
 
 /* One entry per command, each defined in its own cmd_*.c. */
 extern const cli_command cmd_demo, cmd_inspect, cmd_sheet, cmd_ephys_convert, cmd_ephys_analyze, cmd_ephys_run,
-    cmd_trim_analyze, cmd_trim_query, cmd_trim_report, cmd_merge;
+    cmd_trim_analyze, cmd_trim_query, cmd_trim_report, cmd_merge, cmd_slurm_submit;
 
 #endif

@@ -11,6 +11,7 @@
 const cli_command *const cli_commands[] = {
     &cmd_demo,      &cmd_inspect,      &cmd_sheet,      &cmd_ephys_convert, &cmd_ephys_analyze,
     &cmd_ephys_run, &cmd_trim_analyze, &cmd_trim_query, &cmd_trim_report,   &cmd_merge,
+    &cmd_slurm_submit,
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

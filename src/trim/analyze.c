@@ -176,10 +176,26 @@ static pl_status finish(job_ctx *c, const pl_batch_options *batch, const pl_batc
     return st;
 }
 
+static const char *const trim_formats[] = {"xls", "xlsx", NULL};
+
+/* A plan (pl_batch_options.plan): the walk and the engine's estimates, without creating the output or the database. */
+static pl_status plan_only(const pl_batch_options *batch, char *const *paths, size_t n_paths, pl_error *err)
+{
+    pl_batch_input *inputs = NULL;
+    size_t n = 0;
+    pl_status st = pl_batch_walk(paths, n_paths, trim_formats, &inputs, &n, err);
+    if (st == PL_OK)
+        st = pl_batch_run(batch, inputs, n, job, NULL, NULL, NULL, err);
+    pl_free(inputs);
+    return st;
+}
+
 pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *batch, char *const *paths, size_t n_paths,
                       pl_batch_summary *summary, pl_error *err)
 {
     job_ctx c = {.opt = opt};
+    if (batch->plan)
+        return plan_only(batch, paths, n_paths, err);
     pl_status st = pl_mkdirs(opt->out_dir, err);
     if (st != PL_OK)
         return st;
@@ -190,10 +206,9 @@ pl_status pl_trim_run(const pl_trim_run_options *opt, const pl_batch_options *ba
     snprintf(c.plots_dir, sizeof c.plots_dir, "%s/plots", opt->out_dir);
     if (opt->plots && trim_plots_available() && (st = pl_mkdirs(c.plots_dir, err)) != PL_OK)
         return st;
-    static const char *const formats[] = {"xls", "xlsx", NULL};
     pl_batch_input *inputs = NULL;
     size_t n = 0;
-    if ((st = pl_batch_walk(paths, n_paths, formats, &inputs, &n, err)) != PL_OK)
+    if ((st = pl_batch_walk(paths, n_paths, trim_formats, &inputs, &n, err)) != PL_OK)
         return st;
     /* the parent's connection is closed before the workers start: a connection must not cross a fork */
     pl_trim_db *db;
